@@ -1,0 +1,37 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { MetricsController } from '@gatehouse/shared/http';
+import { createLoggerModule } from '@gatehouse/shared/logging';
+import { ApiController } from './api.controller';
+import { BACKEND_CONFIG, BackendConfig } from './backend.config';
+import { DefaultController, HealthController } from './default.controller';
+import { EchoController } from './echo.controller';
+import { JwtVerifyGuard } from './jwt-verify.guard';
+import { MockController } from './mock.controller';
+import { MockScenarioService } from './mock-scenario.service';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: BackendConfig): DynamicModule {
+    return {
+      module: AppModule,
+      // The catch-all controller goes last so that every specific route wins over it.
+      controllers: [
+        HealthController,
+        MetricsController,
+        MockController,
+        ApiController,
+        EchoController,
+        DefaultController,
+      ],
+      imports: [
+        createLoggerModule({ service: 'backend', level: config.LOG_LEVEL }),
+      ],
+      providers: [
+        MockScenarioService,
+        { provide: BACKEND_CONFIG, useValue: config },
+        { provide: APP_GUARD, useClass: JwtVerifyGuard },
+      ],
+    };
+  }
+}

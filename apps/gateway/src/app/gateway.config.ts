@@ -1,0 +1,115 @@
+import {
+  ConfigOf,
+  int,
+  list,
+  loadConfigOrExit,
+  oneOf,
+  optional,
+  hex,
+  serverSchema,
+  str,
+  url,
+} from '@gatehouse/shared/config';
+
+export const gatewaySchema = {
+  ...serverSchema(8080),
+  BACKEND_URL: url('Upstream every non-blocked request is forwarded to', {
+    default: 'http://127.0.0.1:3000',
+  }),
+  ADMIN_PREFIX: str(
+    "Path prefix of the gateway's own endpoints, never forwarded",
+    { default: '/_gateway', pattern: /^\/[A-Za-z0-9._~-]+$/ },
+  ),
+  DUPLICATE_DELAY_MS: int(
+    'Hold applied to an exact replay from the same client',
+    { default: 2000, min: 0, max: 60_000 },
+  ),
+  DUPLICATE_TTL_MS: int('How long the last request of a client is remembered', {
+    default: 3_600_000,
+    min: 1_000,
+  }),
+  MAX_HELD: int('Bound on requests held for the duplicate delay at once', {
+    default: 10_000,
+    min: 1,
+  }),
+  STORE_MAX_CLIENTS: int('In-memory store: clients remembered at most (LRU)', {
+    default: 100_000,
+    min: 100,
+  }),
+  UPSTREAM_TIMEOUT_MS: int('Upstream response timeout (504 past it)', {
+    default: 10_000,
+    min: 1,
+  }),
+  UPSTREAM_CONNECTIONS: int('Keep-alive connections to the upstream', {
+    default: 128,
+    min: 1,
+  }),
+  UPSTREAM_ERROR_LOG: str('File that upstream failures are appended to', {
+    default: 'upstream-errors.log',
+  }),
+  MAX_IN_FLIGHT: int('Forwarded requests in flight at most (503 past it)', {
+    default: 1000,
+    min: 1,
+  }),
+  MAX_BODY_BYTES: int(
+    'Largest body buffered for inspection and fingerprinting',
+    { default: 1_048_576, min: 1024 },
+  ),
+  MAX_JSON_DEPTH: int('Deepest JSON nesting inspected (400 past it)', {
+    default: 64,
+    min: 1,
+    max: 512,
+  }),
+  INSPECT_METHODS: list(
+    'Methods whose JSON bodies are inspected for is_malicious',
+  ),
+  TRUST_PROXY: int(
+    'Trusted proxy hops in front of the gateway (X-Forwarded-For)',
+    { default: 0, min: 0, max: 10 },
+  ),
+  HEDGE_AFTER_MS: int('Hedged calls: wait before extra copies', {
+    default: 300,
+    min: 1,
+  }),
+  HEDGE_EXTRA: int('Hedged calls: extra copies at most', {
+    default: 2,
+    min: 0,
+    max: 10,
+  }),
+  JWT_SECRET: optional(
+    hex('HS512 key (hex) for the injected x-my-jwt header', { minBytes: 16 }),
+  ),
+  JWT_USER: str('The user claim of the injected JWT', { default: 'gatehouse' }),
+  FORWARD_PROXY_ALLOW: list(
+    'Hosts (host or host:port) served in forward-proxy mode',
+  ),
+  REDIS_URL: optional(
+    url('Redis for state shared by replicas', {
+      protocols: ['redis:', 'rediss:'],
+    }),
+  ),
+  REDIS_PREFIX: str('Prefix of every Redis key the gateway writes', {
+    default: 'gatehouse:',
+  }),
+  NODE_ENV: oneOf(
+    'Runtime environment',
+    ['production', 'development', 'test'] as const,
+    'production',
+  ),
+};
+
+export type GatewayConfig = ConfigOf<typeof gatewaySchema>;
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+export function loadGatewayConfig(): GatewayConfig {
+  return loadConfigOrExit('gateway', gatewaySchema);
+}
+
+export function inspectedMethods(config: GatewayConfig): ReadonlySet<string> {
+  return new Set(
+    config.INSPECT_METHODS.length > 0
+      ? config.INSPECT_METHODS.map((m) => m.toUpperCase())
+      : ['POST'],
+  );
+}

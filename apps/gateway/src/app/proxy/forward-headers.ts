@@ -1,0 +1,86 @@
+import type { IncomingMessage } from 'node:http';
+import { REQUEST_ID_HEADER } from '@gatehouse/shared/logging';
+import { connectionTokens, isHopByHop } from './hop-by-hop';
+
+// Set by the gateway itself, so the client's copy is dropped and replaced.
+const REPLACED = new Set([
+  'host',
+  REQUEST_ID_HEADER,
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'expect',
+]);
+
+export interface ForwardingIdentity {
+  upstreamHost: string;
+  requestId: string;
+  peer: string;
+  extra?: readonly string[];
+}
+
+// The end-to-end request headers in their original order and case, plus the gateway's own.
+export function upstreamRequestHeaders(
+  req: IncomingMessage,
+  identity: ForwardingIdentity,
+): string[] {
+  const raw = req.rawHeaders;
+  const listed = connectionTokens(raw);
+  const headers: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i].toLowerCase();
+    if (isHopByHop(lower, listed) || REPLACED.has(lower)) continue;
+    headers.push(raw[i], raw[i + 1]);
+  }
+  const forwardedFor = req.headers['x-forwarded-for'];
+  const forwardedProto = req.headers['x-forwarded-proto'];
+  const forwardedHost = req.headers['x-forwarded-host'];
+  const proto =
+    'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
+  headers.push(
+    'host',
+    identity.upstreamHost,
+    REQUEST_ID_HEADER,
+    identity.requestId,
+    'x-forwarded-for',
+    append(forwardedFor, identity.peer),
+    'x-forwarded-proto',
+    append(forwardedProto, proto),
+  );
+  const originalHost = req.headers.host;
+  if (originalHost !== undefined)
+    headers.push('x-forwarded-host', append(forwardedHost, originalHost));
+  if (identity.extra) headers.push(...identity.extra);
+  return headers;
+}
+
+function append(
+  existing: string | string[] | undefined,
+  value: string,
+): string {
+  if (existing === undefined || existing === '') return value;
+  return `${Array.isArray(existing) ? existing.join(', ') : existing}, ${value}`;
+}
+
+// The upstream's end-to-end response headers, ready for writeHead.
+export function clientResponseHeaders(
+  upstream: Record<string, string | string[] | undefined>,
+  requestId: string,
+): Record<string, string | string[]> {
+  const connection = upstream['connection'];
+  const listed =
+    connection === undefined
+      ? new Set<string>()
+      : connectionTokens([
+          'connection',
+          Array.isArray(connection) ? connection.join(',') : connection,
+        ]);
+  const headers: Record<string, string | string[]> = {};
+  for (const name in upstream) {
+    const value = upstream[name];
+    if (value === undefined || isHopByHop(name, listed)) continue;
+    headers[name] = value;
+  }
+  headers[REQUEST_ID_HEADER] = requestId;
+  return headers;
+}

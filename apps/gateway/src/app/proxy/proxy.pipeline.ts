@@ -1,0 +1,146 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { GatewayDecision } from '@gatehouse/shared/contracts';
+import {
+  ProblemException,
+  sendProblem,
+  toProblem,
+} from '@gatehouse/shared/http';
+import { requestIdFor } from '@gatehouse/shared/logging';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+import { MaliciousRequestGuard } from '../inspection/malicious-request.guard';
+import { DuplicateDelayInterceptor } from '../traffic/duplicate-delay.interceptor';
+import { InFlightLimitGuard } from '../traffic/in-flight-limit.guard';
+import { ClientAbortedError, hasBody, readBody } from './body-reader';
+import { clientAddress } from './client-address';
+import { ProxyService } from './proxy.service';
+import { RequestContext } from './request-context';
+import { RequestLogService } from './request-log.service';
+import { UpstreamErrorLog } from './upstream-error.log';
+import { errorCode, upstreamProblem } from './upstream-failure';
+
+function decisionFor(status: number): GatewayDecision {
+  if (status === 401) return 'blocked';
+  if (status === 502 || status === 504) return 'failed';
+  return 'rejected';
+}
+
+// The per-request path of every proxied request: guards, then the duplicate hold, then forwarding.
+// It runs outside Nest's router on purpose: see docs/adr/0001-hot-path-http-client.md.
+@Injectable()
+export class ProxyPipeline {
+  private readonly logger = new Logger(ProxyPipeline.name);
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly inFlight: InFlightLimitGuard,
+    private readonly malicious: MaliciousRequestGuard,
+    private readonly duplicates: DuplicateDelayInterceptor,
+    private readonly proxy: ProxyService,
+    private readonly requestLog: RequestLogService,
+    private readonly upstreamErrors: UpstreamErrorLog,
+  ) {}
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const context = new RequestContext(
+      req,
+      res,
+      requestIdFor(req, res),
+      clientAddress(req, this.config.TRUST_PROXY),
+      performance.now(),
+    );
+    res.once('close', () => this.requestLog.write(context));
+    this.process(context).catch((error: unknown) => this.fail(context, error));
+  }
+
+  private async process(context: RequestContext): Promise<void> {
+    const { req } = context;
+    const target = context.target;
+    if (req.method === 'CONNECT') {
+      throw new ProblemException({
+        status: 405,
+        title: 'Method Not Allowed',
+        type: 'connect-not-allowed',
+        detail: 'CONNECT is not supported.',
+        headers: { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' },
+      });
+    }
+    if (target.charCodeAt(0) !== 0x2f /* / */) {
+      throw new ProblemException({
+        status: 403,
+        title: 'Forbidden',
+        type: 'forward-proxy-off',
+        detail:
+          'Only origin-form request targets are served: forward-proxy mode is off.',
+      });
+    }
+    const release = this.inFlight.acquire();
+    try {
+      if (hasBody(req)) {
+        const limit = this.config.MAX_BODY_BYTES;
+        const read = await readBody(req, limit);
+        context.body = read.body;
+        context.bodyComplete = read.complete;
+        context.bytesIn = read.complete
+          ? read.body.length
+          : Number(req.headers['content-length']) || read.body.length;
+      }
+      this.malicious.check(context);
+      await this.duplicates.apply(context);
+      if (context.abandoned) return;
+      await this.proxy.forward(context, this.proxy.backend);
+    } finally {
+      release();
+    }
+  }
+
+  private fail(context: RequestContext, error: unknown): void {
+    const { req, res } = context;
+    if (error instanceof ClientAbortedError) {
+      context.decision = 'rejected';
+      context.error = 'client-aborted';
+      res.destroy();
+      return;
+    }
+    const upstreamFailed = !(error instanceof ProblemException);
+    const problem = upstreamFailed ? upstreamProblem(error) : error;
+    const status = problem.getStatus();
+    context.decision = decisionFor(status);
+    context.status = status;
+    if (upstreamFailed) {
+      context.error = errorCode(error);
+      if (context.error === 'AbortError' && context.abandoned) {
+        context.decision = 'rejected';
+        return;
+      }
+      this.upstreamErrors.record({
+        requestId: context.requestId,
+        method: req.method ?? '',
+        path: context.path,
+        upstream: this.proxy.backend.origin,
+        status,
+        code: context.error,
+        error: (error as Error)?.message ?? String(error),
+        latencyMs: Math.round(performance.now() - context.startedAt),
+      });
+    }
+    if (res.headersSent) {
+      // The answer was already under way: all that is left is to cut it off.
+      res.destroy();
+      return;
+    }
+    const { problem: body, headers } = toProblem(
+      problem,
+      Object.assign(req, { id: context.requestId }),
+    );
+    // The rest of an unread body would otherwise be parsed as the next request.
+    if (!context.bodyComplete) res.shouldKeepAlive = false;
+    sendProblem(res, body, headers);
+    if (!upstreamFailed && status >= 500)
+      this.logger.warn(
+        { requestId: context.requestId, status },
+        'request shed',
+      );
+  }
+}

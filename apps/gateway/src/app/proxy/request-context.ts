@@ -1,0 +1,46 @@
+import type { GatewayDecision } from '@gatehouse/shared/contracts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+// Everything the gateway learns about one request, written once as its log line.
+export class RequestContext {
+  decision: GatewayDecision = 'forwarded';
+  status = 0;
+  upstreamStatus: number | null = null;
+  delayMs = 0;
+  bytesIn = 0;
+  // The buffered body; `bodyComplete` is false when it was too large and the rest is still unread.
+  body: Buffer = EMPTY;
+  bodyComplete = true;
+  error: string | undefined;
+  readonly path: string;
+  private readonly bytesWrittenBefore: number;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly requestId: string,
+    readonly client: string,
+    readonly startedAt: number,
+  ) {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    this.path = query === -1 ? url : url.slice(0, query);
+    this.bytesWrittenBefore = req.socket.bytesWritten;
+  }
+
+  // Bytes written to the client for this response, status line and headers included.
+  get bytesOut(): number {
+    return this.req.socket.bytesWritten - this.bytesWrittenBefore;
+  }
+
+  get target(): string {
+    return this.req.url ?? '/';
+  }
+
+  // True once the client has gone: nothing more should be sent upstream for it.
+  get abandoned(): boolean {
+    return this.res.destroyed || this.res.writableEnded;
+  }
+}
+
+const EMPTY = Buffer.alloc(0);

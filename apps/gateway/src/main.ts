@@ -1,0 +1,29 @@
+import { bootstrap } from '@gatehouse/shared/http';
+import type { Server } from 'node:http';
+import { AppModule } from './app/app.module';
+import { loadGatewayConfig } from './app/gateway.config';
+import { attachProxy } from './app/proxy/proxy-server';
+import { ProxyPipeline } from './app/proxy/proxy.pipeline';
+
+async function main(): Promise<void> {
+  const config = loadGatewayConfig();
+  const prefix = config.ADMIN_PREFIX;
+  await bootstrap(AppModule.forRoot(config), {
+    port: config.PORT,
+    host: config.HOST,
+    // Bodies are streamed to the upstream untouched, so no parser may consume them.
+    bodyParser: false,
+    configure: (app) => {
+      app.setGlobalPrefix(prefix, { exclude: ['metrics'] });
+      const ownRoute = (path: string) =>
+        path === prefix || path.startsWith(`${prefix}/`) || path === '/metrics';
+      attachProxy(
+        app.getHttpServer() as Server,
+        app.get(ProxyPipeline),
+        ownRoute,
+      );
+    },
+  });
+}
+
+void main();

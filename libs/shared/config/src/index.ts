@@ -1,0 +1,2 @@
+export * from './lib/env-var';
+export * from './lib/load-config';

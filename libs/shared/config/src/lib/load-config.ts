@@ -1,0 +1,71 @@
+import { ConfigError, EnvVar, InvalidValue, int, oneOf, str } from './env-var';
+
+export type ConfigSchema = Record<string, EnvVar<unknown>>;
+export type ConfigOf<S extends ConfigSchema> = {
+  readonly [K in keyof S]: ReturnType<S[K]['parse']>;
+};
+
+export function loadConfig<S extends ConfigSchema>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): ConfigOf<S> {
+  const config: Record<string, unknown> = {};
+  for (const [name, variable] of Object.entries(schema)) {
+    try {
+      config[name] = variable.parse(env[name]);
+    } catch (error) {
+      if (error instanceof InvalidValue)
+        throw new ConfigError(name, error.message);
+      throw error;
+    }
+  }
+  return Object.freeze(config) as ConfigOf<S>;
+}
+
+// Boot-time entry: a bad value stops the app with one JSON line naming the variable.
+export function loadConfigOrExit<S extends ConfigSchema>(
+  service: string,
+  schema: S,
+): ConfigOf<S> {
+  try {
+    return loadConfig(schema);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(
+      `${JSON.stringify({
+        level: 'fatal',
+        time: Date.now(),
+        service,
+        variable: error.variable,
+        msg: `invalid configuration: ${error.message}`,
+      })}\n`,
+    );
+    process.exit(1);
+  }
+}
+
+export const LOG_LEVELS = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+// PORT, HOST and LOG_LEVEL mean the same in every app.
+export function serverSchema(defaultPort: number) {
+  return {
+    PORT: int('TCP port to listen on', {
+      default: defaultPort,
+      min: 1,
+      max: 65535,
+    }),
+    HOST: str('Interface to bind', { default: '0.0.0.0' }),
+    LOG_LEVEL: oneOf<LogLevel>('Minimum log level', LOG_LEVELS, 'info'),
+  };
+}
+
+export type ServerConfig = ConfigOf<ReturnType<typeof serverSchema>>;

@@ -1,0 +1,4 @@
+export * from './lib/gateway-decision';
+export * from './lib/problem-details';
+export * from './lib/scan-status';
+export * from './lib/scan.dto';

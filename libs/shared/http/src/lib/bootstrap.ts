@@ -1,0 +1,70 @@
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import type { Server } from 'node:http';
+import { ProblemDetailsFilter } from './problem-details.filter';
+
+export interface BootstrapOptions {
+  port: number;
+  host: string;
+  // Nest's body parsers; the gateway turns them off to stream bodies untouched.
+  bodyParser?: boolean;
+  // Runs after the shared set-up and before listen.
+  configure?: (app: NestExpressApplication) => void | Promise<void>;
+  // How long a graceful shutdown may take before the process exits anyway.
+  shutdownGraceMs?: number;
+}
+
+// Slowloris guard: a client must send its headers, and then its whole request, in bounded time.
+export function hardenServer(server: Server): void {
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 200;
+}
+
+export async function bootstrap(
+  module: Type<unknown> | DynamicModule,
+  options: BootstrapOptions,
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    bufferLogs: true,
+    bodyParser: options.bodyParser ?? true,
+  });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  await options.configure?.(app);
+  hardenServer(app.getHttpServer() as Server);
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.log({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error({ signal }, 'shutdown grace period exceeded, exiting');
+      process.exit(1);
+    }, options.shutdownGraceMs ?? 10_000);
+    force.unref();
+    app
+      .close()
+      .then(() => {
+        logger.log('stopped');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+
+  await app.listen(options.port, options.host);
+  logger.log({ port: options.port, host: options.host }, 'listening');
+  return app;
+}

@@ -1,0 +1,30 @@
+import { HttpException } from '@nestjs/common';
+import { problemType } from '@gatehouse/shared/contracts';
+
+export interface ProblemInit {
+  status: number;
+  title: string;
+  detail: string;
+  // Short slug appended to the problem type base, e.g. 'malicious-payload'.
+  type: string;
+  headers?: Record<string, string>;
+  extensions?: Record<string, unknown>;
+}
+
+// An error a client may see as-is: every field is safe to send.
+export class ProblemException extends HttpException {
+  readonly problemType: string;
+  readonly title: string;
+  readonly detail: string;
+  readonly headers: Record<string, string>;
+  readonly extensions: Record<string, unknown>;
+
+  constructor(init: ProblemInit) {
+    super(init.detail, init.status);
+    this.problemType = problemType(init.type);
+    this.title = init.title;
+    this.detail = init.detail;
+    this.headers = init.headers ?? {};
+    this.extensions = init.extensions ?? {};
+  }
+}

@@ -1,0 +1,99 @@
+import type { DynamicModule } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import pino, {
+  DestinationStream,
+  Logger as PinoBaseLogger,
+  LoggerOptions,
+} from 'pino';
+import { requestIdFor } from './request-id';
+
+// Secrets never reach a log line, even if a serializer or a caller adds headers later.
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["proxy-authorization"]',
+  'req.headers["x-my-jwt"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-my-jwt"]',
+  'jwt',
+  'secret',
+];
+
+export interface LoggingOptions {
+  service: string;
+  level: string;
+  version?: string;
+  // Extra fields for the per-request line, evaluated when the response finishes.
+  requestFields?: (
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) => Record<string, unknown>;
+  // Paths that produce no request line (health probes).
+  quietPaths?: (url: string) => boolean;
+  destination?: DestinationStream;
+}
+
+export function loggerOptions(options: LoggingOptions): LoggerOptions {
+  return {
+    level: options.level,
+    base: {
+      service: options.service,
+      version: options.version ?? process.env['npm_package_version'] ?? '0.0.0',
+    },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    formatters: { level: (label) => ({ level: label }) },
+  };
+}
+
+// Asynchronous, so that writing logs never blocks the event loop on the request path.
+export function logDestination(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
+}
+
+export function createLogger(options: LoggingOptions): PinoBaseLogger {
+  return pino(loggerOptions(options), options.destination ?? logDestination());
+}
+
+const defaultQuietPaths = (url: string) =>
+  url.startsWith('/health/') || url === '/metrics';
+
+export function createLoggerModule(options: LoggingOptions): DynamicModule {
+  const quiet = options.quietPaths ?? defaultQuietPaths;
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      logger: createLogger(options),
+      genReqId: (req, res) => requestIdFor(req, res),
+      customAttributeKeys: { reqId: 'requestId', responseTime: 'latencyMs' },
+      autoLogging: { ignore: (req) => quiet(req.url ?? '') },
+      quietReqLogger: true,
+      // Bodies and headers are never logged: only the request line's shape.
+      serializers: {
+        req: (req: { method: string; url: string }) => ({
+          method: req.method,
+          url: req.url,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customProps: options.requestFields
+        ? (req, res) =>
+            (
+              options.requestFields as NonNullable<
+                LoggingOptions['requestFields']
+              >
+            )(req, res)
+        : undefined,
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500
+          ? 'error'
+          : res.statusCode >= 400
+            ? 'warn'
+            : 'info',
+      customSuccessMessage: () => 'request completed',
+      customErrorMessage: () => 'request failed',
+    },
+  });
+}

@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+// An incoming id is kept only when it is short and plain, so it cannot forge log lines or headers.
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+export function requestIdFor(
+  req: IncomingMessage,
+  res?: ServerResponse,
+): string {
+  const incoming = req.headers[REQUEST_ID_HEADER];
+  const id =
+    typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming)
+      ? incoming
+      : randomUUID();
+  res?.setHeader(REQUEST_ID_HEADER, id);
+  return id;
+}
