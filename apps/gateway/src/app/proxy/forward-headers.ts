@@ -26,10 +26,13 @@ export function upstreamRequestHeaders(
 ): string[] {
   const raw = req.rawHeaders;
   const listed = connectionTokens(raw);
+  const extra = identity.extra;
   const headers: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const lower = raw[i].toLowerCase();
     if (isHopByHop(lower, listed) || REPLACED.has(lower)) continue;
+    // A client's copy of a header the gateway sets itself (x-my-jwt) is never passed on.
+    if (extra !== undefined && setByGateway(lower, extra)) continue;
     headers.push(raw[i], raw[i + 1]);
   }
   const forwardedFor = req.headers['x-forwarded-for'];
@@ -50,8 +53,14 @@ export function upstreamRequestHeaders(
   const originalHost = req.headers.host;
   if (originalHost !== undefined)
     headers.push('x-forwarded-host', append(forwardedHost, originalHost));
-  if (identity.extra) headers.push(...identity.extra);
+  if (extra) headers.push(...extra);
   return headers;
+}
+
+function setByGateway(lowerName: string, extra: readonly string[]): boolean {
+  for (let i = 0; i < extra.length; i += 2)
+    if (extra[i] === lowerName) return true;
+  return false;
 }
 
 function append(

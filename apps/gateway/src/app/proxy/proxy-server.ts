@@ -22,6 +22,16 @@ export function attachProxy(
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
     rejectMalformed(error, socket),
   );
+  // Node hands CONNECT to this event rather than to 'request'; tunnels are never opened.
+  server.on('connect', (_req: IncomingMessage, socket: Socket) =>
+    writeProblem(
+      socket,
+      405,
+      'Method Not Allowed',
+      'CONNECT is not supported.',
+      'allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n',
+    ),
+  );
 }
 
 // Requests Node's parser refuses (bad bytes, huge headers, slow clients) still get problem+json.
@@ -30,16 +40,32 @@ function rejectMalformed(error: NodeJS.ErrnoException, socket: Socket): void {
     socket.destroy();
     return;
   }
-  const [status, title, detail] =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? [
-          431,
-          'Request Header Fields Too Large',
-          'The request headers are too large.',
-        ]
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'The request was not received in time.']
-        : [400, 'Bad Request', 'The request is not valid HTTP.'];
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    writeProblem(
+      socket,
+      431,
+      'Request Header Fields Too Large',
+      'The request headers are too large.',
+    );
+  } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    writeProblem(
+      socket,
+      408,
+      'Request Timeout',
+      'The request was not received in time.',
+    );
+  } else {
+    writeProblem(socket, 400, 'Bad Request', 'The request is not valid HTTP.');
+  }
+}
+
+function writeProblem(
+  socket: Socket,
+  status: number,
+  title: string,
+  detail: string,
+  extraHeaders = '',
+): void {
   const body = JSON.stringify({
     type: problemType(title.toLowerCase().replace(/ /g, '-')),
     title,
@@ -48,6 +74,7 @@ function rejectMalformed(error: NodeJS.ErrnoException, socket: Socket): void {
     instance: '',
   });
   socket.end(
-    `HTTP/1.1 ${status} ${title}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${title}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n${extraHeaders}connection: close\r\n\r\n${body}`,
   );
 }

@@ -50,8 +50,16 @@ export class ProxyPipeline {
       clientAddress(req, this.config.TRUST_PROXY),
       performance.now(),
     );
-    res.once('close', () => this.requestLog.write(context));
-    this.process(context).catch((error: unknown) => this.fail(context, error));
+    // The line is written once both the response is closed and processing has settled, so a
+    // failure that closes the response first is still recorded as one.
+    let pending = 2;
+    const settled = () => {
+      if (--pending === 0) this.requestLog.write(context);
+    };
+    res.once('close', settled);
+    this.process(context)
+      .catch((error: unknown) => this.fail(context, error))
+      .finally(settled);
   }
 
   private async process(context: RequestContext): Promise<void> {
