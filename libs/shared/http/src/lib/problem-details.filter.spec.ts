@@ -31,6 +31,21 @@ describe('toProblem', () => {
     expect(headers).toEqual({ 'retry-after': '1' });
   });
 
+  it('keeps the HTTP status when an extension overrides the body status (S-10)', () => {
+    const { problem, status } = toProblem(
+      new ProblemException({
+        status: 404,
+        title: 'Not Found',
+        detail: 'none',
+        type: 'scan-not-found',
+        extensions: { status: 'Not-Found' },
+      }),
+      req,
+    );
+    expect(status).toBe(404);
+    expect(problem.status).toBe('Not-Found');
+  });
+
   it('maps Nest exceptions, joining validation messages', () => {
     expect(
       toProblem(

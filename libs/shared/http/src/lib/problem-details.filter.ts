@@ -49,7 +49,12 @@ function slugFor(status: number): string {
 export function toProblem(
   error: unknown,
   req: RequestWithId,
-): { problem: ProblemDetails; headers: Record<string, string> } {
+): {
+  problem: ProblemDetails;
+  headers: Record<string, string>;
+  // The HTTP status; the body's "status" may differ when an extension overrides it (S-10).
+  status: number;
+} {
   const instance = requestPath(req);
   const requestId = req.id === undefined ? undefined : String(req.id);
   if (error instanceof ProblemException) {
@@ -64,6 +69,7 @@ export function toProblem(
         ...error.extensions,
       },
       headers: error.headers,
+      status: error.getStatus(),
     };
   }
   let status: number = HttpStatus.INTERNAL_SERVER_ERROR;
@@ -101,6 +107,7 @@ export function toProblem(
       requestId,
     },
     headers: {},
+    status,
   };
 }
 
@@ -108,13 +115,14 @@ export function sendProblem(
   res: ServerResponse,
   problem: ProblemDetails,
   headers: Record<string, string> = {},
+  status: number = problem.status,
 ): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = JSON.stringify(problem);
-  res.statusCode = problem.status;
+  res.statusCode = status;
   for (const [name, value] of Object.entries(headers))
     res.setHeader(name, value);
   res.setHeader('content-type', PROBLEM_CONTENT_TYPE);
@@ -132,13 +140,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const req = http.getRequest<RequestWithId>();
     const res = http.getResponse<ServerResponse>();
-    const { problem, headers } = toProblem(error, req);
-    if (problem.status >= 500 && !(error instanceof HttpException)) {
+    const { problem, headers, status } = toProblem(error, req);
+    if (status >= 500 && !(error instanceof HttpException)) {
       this.logger.error(
         { err: error, requestId: problem.requestId },
         'unhandled error',
       );
     }
-    sendProblem(res, problem, headers);
+    sendProblem(res, problem, headers, status);
   }
 }

@@ -8,7 +8,17 @@ import { freePort, sleep, workspaceRoot } from './workspace.test-helper';
 
 export interface TestDb {
   uri: string;
+  port: number;
+  dataDir: string;
   stop(): Promise<void>;
+}
+
+export interface TestDbOptions {
+  // Defaults: a free port and a fresh temporary directory that stop() deletes.
+  port?: number;
+  // A directory of your own is kept by stop(), so a test can restart the DB on the same data.
+  dataDir?: string;
+  timeoutMs?: number;
 }
 
 const GO_MISSING =
@@ -91,10 +101,15 @@ function exitOf(child: ChildProcess): Promise<void> {
 }
 
 // Starts a fresh, empty test database on a free port; stop() kills it and deletes its data.
-export async function startTestDb(timeoutMs = 30_000): Promise<TestDb> {
+export async function startTestDb(
+  options: TestDbOptions = {},
+): Promise<TestDb> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const binary = testDbBinary();
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-test-db-'));
+  const port = options.port ?? (await freePort());
+  const ownDir = options.dataDir === undefined;
+  const dataDir =
+    options.dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-db-'));
   const child = spawn(
     binary,
     ['--addr', `127.0.0.1:${port}`, '--dir', dataDir],
@@ -118,7 +133,7 @@ export async function startTestDb(timeoutMs = 30_000): Promise<TestDb> {
       await exitOf(child);
       clearTimeout(timer);
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + timeoutMs;
@@ -129,7 +144,8 @@ export async function startTestDb(timeoutMs = 30_000): Promise<TestDb> {
         `test-db exited during start-up (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`,
       );
     }
-    if ((await portOpen(port)) && (await pings(uri))) return { uri, stop };
+    if ((await portOpen(port)) && (await pings(uri)))
+      return { uri, port, dataDir, stop };
     if (Date.now() > deadline) {
       await stop();
       throw new Error(

@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import {
+  ScansDataAccessModule,
+  ScansHealthController,
+  ScanStoreUnavailableInterceptor,
+} from '@gatehouse/scans/data-access';
+import { MetricsController } from '@gatehouse/shared/http';
+import { createLoggerModule } from '@gatehouse/shared/logging';
+import type { IngestConfig } from './ingest.config';
+import { ScanIntakeService } from './scan-intake.service';
+import { ScansController } from './scans.controller';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: IngestConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        createLoggerModule({ service: 'ingest', level: config.LOG_LEVEL }),
+        ScansDataAccessModule.forRoot({
+          uri: config.MONGODB_URI,
+          appName: 'gatehouse-ingest',
+        }),
+      ],
+      controllers: [ScansController, ScansHealthController, MetricsController],
+      providers: [
+        { provide: APP_INTERCEPTOR, useClass: ScanStoreUnavailableInterceptor },
+        ScanIntakeService,
+      ],
+    };
+  }
+}

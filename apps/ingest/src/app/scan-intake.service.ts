@@ -1,0 +1,62 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { ScanRepository } from '@gatehouse/scans/data-access';
+import { CreateScanRequest, ScanStatus } from '@gatehouse/shared/contracts';
+import { ProblemException } from '@gatehouse/shared/http';
+import { InjectPinoLogger, PinoLogger } from '@gatehouse/shared/logging';
+import { Counter } from 'prom-client';
+
+export interface AcceptedScan {
+  scanId: string;
+  replayed: boolean;
+}
+
+// S-1..S-3: turns a validated request into a stored Accepted scan.
+@Injectable()
+export class ScanIntakeService {
+  private readonly accepted = new Counter({
+    name: 'scans_accepted_total',
+    help: 'POST /scans answered 202, by whether an Idempotency-Key replayed an earlier scan',
+    labelNames: ['replayed'] as const,
+  });
+
+  constructor(
+    private readonly scans: ScanRepository,
+    @InjectPinoLogger(ScanIntakeService.name)
+    private readonly logger: PinoLogger,
+  ) {}
+
+  async accept(
+    request: CreateScanRequest,
+    idempotencyKey: string | undefined,
+  ): Promise<AcceptedScan> {
+    // The repository resolves only after the write is acknowledged (w: majority), so a 202 is never
+    // sent for a scan that could be lost; any database failure surfaces as 503 instead.
+    const { scan, created } = await this.scans.create({
+      target: request.target,
+      idempotencyKey,
+    });
+    if (!created && scan.target !== (request.target ?? null)) {
+      throw new ProblemException({
+        status: HttpStatus.UNPROCESSABLE_ENTITY,
+        title: 'Idempotency-Key reused',
+        detail:
+          'This Idempotency-Key was already used for a request with a different body.',
+        type: 'idempotency-key-reused',
+      });
+    }
+    this.accepted.inc({ replayed: String(!created) });
+    if (created) {
+      this.logger.info(
+        {
+          event: 'scan.accepted',
+          scanId: scan.scanId,
+          status: ScanStatus.Accepted,
+          attempt: 0,
+          target: scan.target,
+        },
+        'scan accepted',
+      );
+    }
+    return { scanId: scan.scanId, replayed: !created };
+  }
+}

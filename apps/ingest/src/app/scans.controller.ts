@@ -1,0 +1,58 @@
+import {
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ScanAcceptedResponse, ScanStatus } from '@gatehouse/shared/contracts';
+import { ProblemException } from '@gatehouse/shared/http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  parseCreateScanRequest,
+  parseIdempotencyKey,
+} from './create-scan-request';
+import { ScanIntakeService } from './scan-intake.service';
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (
+    req.headers['transfer-encoding'] !== undefined ||
+    (length !== undefined && length !== '0')
+  );
+}
+
+@Controller('scans')
+export class ScansController {
+  constructor(private readonly intake: ScanIntakeService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  async create(
+    @Req() req: IncomingMessage,
+    @Res({ passthrough: true }) res: ServerResponse,
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ): Promise<ScanAcceptedResponse> {
+    // The JSON parser leaves other media types unparsed; refuse them rather than guess.
+    if (body === undefined && hasBody(req)) {
+      throw new ProblemException({
+        status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        title: 'Unsupported Media Type',
+        detail: 'Send the scan request as application/json, or send no body.',
+        type: 'unsupported-media-type',
+      });
+    }
+    const request = parseCreateScanRequest(body);
+    const key = parseIdempotencyKey(
+      req.headers['idempotency-key'] ?? idempotencyKey,
+    );
+    const { scanId, replayed } = await this.intake.accept(request, key);
+    res.setHeader('location', `/scans/${scanId}`);
+    if (replayed) res.setHeader('idempotent-replayed', 'true');
+    return { scanId, status: ScanStatus.Accepted };
+  }
+}

@@ -1,0 +1,39 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import {
+  ScansDataAccessModule,
+  ScansHealthController,
+} from '@gatehouse/scans/data-access';
+import { MetricsController } from '@gatehouse/shared/http';
+import { createLoggerModule } from '@gatehouse/shared/logging';
+import { PROCESSOR_CONFIG, ProcessorConfig } from './processor.config';
+import { SCAN_JOB, simulatedScanJob } from './scan-job';
+import { ScanWorkerService } from './scan-worker.service';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ProcessorConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        createLoggerModule({ service: 'processor', level: config.LOG_LEVEL }),
+        ScansDataAccessModule.forRoot({
+          uri: config.MONGODB_URI,
+          appName: 'gatehouse-processor',
+        }),
+      ],
+      controllers: [ScansHealthController, MetricsController],
+      providers: [
+        { provide: PROCESSOR_CONFIG, useValue: config },
+        {
+          provide: SCAN_JOB,
+          useValue: simulatedScanJob({
+            minWorkMs: config.MIN_WORK_MS,
+            maxWorkMs: config.MAX_WORK_MS,
+            failureRate: config.FAILURE_RATE,
+          }),
+        },
+        ScanWorkerService,
+      ],
+    };
+  }
+}

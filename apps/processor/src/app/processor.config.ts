@@ -1,0 +1,55 @@
+import {
+  ConfigOf,
+  int,
+  num,
+  serverSchema,
+  str,
+} from '@gatehouse/shared/config';
+
+export const processorConfigSchema = {
+  ...serverSchema(3003),
+  MONGODB_URI: str('MongoDB connection string', {
+    pattern: /^mongodb(\+srv)?:\/\//,
+  }),
+  CONCURRENCY: int('Scans one worker runs at once', {
+    default: 4,
+    min: 1,
+    max: 256,
+  }),
+  FAILURE_RATE: num('Probability that a simulated scan fails', {
+    default: 0.1,
+    min: 0,
+    max: 1,
+  }),
+  MIN_WORK_MS: int('Shortest simulated scan', { default: 1_000, min: 0 }),
+  MAX_WORK_MS: int('Longest simulated scan', { default: 5_000, min: 0 }),
+  LEASE_MS: int('How long a claim lasts without renewal', {
+    default: 30_000,
+    min: 100,
+  }),
+  MAX_ATTEMPTS: int(
+    'Attempts before a scan whose lease keeps expiring is Failed',
+    { default: 3, min: 1, max: 100 },
+  ),
+  SHUTDOWN_GRACE_MS: int(
+    'Time to finish or release in-flight scans after SIGTERM',
+    { default: 10_000, min: 0 },
+  ),
+  POLL_MIN_MS: int('First idle back-off step', { default: 50, min: 1 }),
+  POLL_MAX_MS: int('Longest idle back-off', { default: 1_000, min: 1 }),
+};
+
+export type ProcessorConfig = ConfigOf<typeof processorConfigSchema>;
+
+export const PROCESSOR_CONFIG = Symbol('PROCESSOR_CONFIG');
+
+// Cross-variable rules the per-variable parsers cannot see; returns the variable to blame.
+export function processorConfigProblem(
+  config: ProcessorConfig,
+): { variable: string; reason: string } | null {
+  if (config.MAX_WORK_MS < config.MIN_WORK_MS)
+    return { variable: 'MAX_WORK_MS', reason: 'must be >= MIN_WORK_MS' };
+  if (config.POLL_MAX_MS < config.POLL_MIN_MS)
+    return { variable: 'POLL_MAX_MS', reason: 'must be >= POLL_MIN_MS' };
+  return null;
+}

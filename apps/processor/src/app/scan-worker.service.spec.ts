@@ -1,0 +1,173 @@
+import type {
+  ClaimedScan,
+  ClaimResult,
+  ScanRepository,
+} from '@gatehouse/scans/data-access';
+import type { PinoLogger } from '@gatehouse/shared/logging';
+import { register } from 'prom-client';
+import type { ProcessorConfig } from './processor.config';
+import type { ScanJob } from './scan-job';
+import { ScanWorkerService } from './scan-worker.service';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function config(overrides: Partial<ProcessorConfig> = {}): ProcessorConfig {
+  return {
+    PORT: 0,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    MONGODB_URI: 'mongodb://x',
+    CONCURRENCY: 2,
+    FAILURE_RATE: 0,
+    MIN_WORK_MS: 0,
+    MAX_WORK_MS: 0,
+    LEASE_MS: 300,
+    MAX_ATTEMPTS: 3,
+    SHUTDOWN_GRACE_MS: 500,
+    POLL_MIN_MS: 5,
+    POLL_MAX_MS: 20,
+    ...overrides,
+  };
+}
+
+function claim(scanId: string): ClaimedScan {
+  return {
+    scanId,
+    attempt: 1,
+    target: null,
+    leaseUntil: new Date(Date.now() + 300),
+    reclaimed: false,
+  };
+}
+
+function fakeRepository(queue: ClaimedScan[]) {
+  const calls = {
+    complete: [] as string[],
+    fail: [] as string[],
+    release: [] as string[],
+    renew: 0,
+  };
+  let renewResult: Date | null | undefined;
+  const repository = {
+    claimNext: jest.fn(
+      async (): Promise<ClaimResult> => ({
+        claimed: queue.shift() ?? null,
+        exhausted: [],
+      }),
+    ),
+    renewLease: jest.fn(async () => {
+      calls.renew++;
+      return renewResult === undefined
+        ? new Date(Date.now() + 300)
+        : renewResult;
+    }),
+    complete: jest.fn(
+      async (scanId: string) => (calls.complete.push(scanId), true),
+    ),
+    fail: jest.fn(async (scanId: string) => (calls.fail.push(scanId), true)),
+    release: jest.fn(
+      async (scanId: string) => (calls.release.push(scanId), true),
+    ),
+  };
+  return {
+    repository: repository as unknown as ScanRepository,
+    calls,
+    loseLease: () => (renewResult = null),
+  };
+}
+
+const logger = {
+  info: jest.fn(),
+  warn: jest.fn(),
+  error: jest.fn(),
+} as unknown as PinoLogger;
+
+describe('ScanWorkerService', () => {
+  afterEach(() => register.clear());
+
+  it('S-4: claims, runs and completes; a failing job fails the scan with its reason', async () => {
+    const { repository, calls } = fakeRepository([claim('a'), claim('b')]);
+    let n = 0;
+    const job: ScanJob = async () => {
+      if (n++ === 1) throw new Error('boom');
+    };
+    const worker = new ScanWorkerService(repository, config(), job, logger);
+    worker.onApplicationBootstrap();
+    await sleep(100);
+    await worker.beforeApplicationShutdown();
+    expect(calls.complete).toEqual(['a']);
+    expect(calls.fail).toEqual(['b']);
+    expect(repository.fail).toHaveBeenCalledWith(
+      'b',
+      1,
+      worker.workerId,
+      expect.stringContaining('boom'),
+    );
+  });
+
+  it('S-7: never runs more than CONCURRENCY scans at once', async () => {
+    const { repository } = fakeRepository(['a', 'b', 'c', 'd', 'e'].map(claim));
+    let running = 0;
+    let peak = 0;
+    const job: ScanJob = async () => {
+      peak = Math.max(peak, ++running);
+      await sleep(30);
+      running--;
+    };
+    const worker = new ScanWorkerService(
+      repository,
+      config({ CONCURRENCY: 2 }),
+      job,
+      logger,
+    );
+    worker.onApplicationBootstrap();
+    await sleep(200);
+    await worker.beforeApplicationShutdown();
+    expect(peak).toBe(2);
+    expect(repository.complete).toHaveBeenCalledTimes(5);
+  });
+
+  it('S-6: stops and writes nothing when the lease is lost', async () => {
+    const { repository, calls, loseLease } = fakeRepository([claim('a')]);
+    const job: ScanJob = (_scan, signal) =>
+      new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason)),
+      );
+    const worker = new ScanWorkerService(
+      repository,
+      config({ LEASE_MS: 150 }),
+      job,
+      logger,
+    );
+    loseLease();
+    worker.onApplicationBootstrap();
+    await sleep(150);
+    await worker.beforeApplicationShutdown();
+    expect(calls.renew).toBeGreaterThan(0);
+    expect(calls.complete).toEqual([]);
+    expect(calls.release).toEqual([]);
+  });
+
+  it('S-8: on shutdown, stops claiming and releases what cannot finish in the grace period', async () => {
+    const { repository, calls } = fakeRepository([claim('a')]);
+    const job: ScanJob = (_scan, signal) =>
+      new Promise((_resolve, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason)),
+      );
+    const worker = new ScanWorkerService(
+      repository,
+      config({ SHUTDOWN_GRACE_MS: 200, LEASE_MS: 10_000 }),
+      job,
+      logger,
+    );
+    worker.onApplicationBootstrap();
+    await sleep(50);
+    const started = Date.now();
+    await worker.beforeApplicationShutdown();
+    expect(Date.now() - started).toBeLessThan(400);
+    expect(calls.release).toEqual(['a']);
+    const polls = (repository.claimNext as jest.Mock).mock.calls.length;
+    await sleep(60);
+    expect((repository.claimNext as jest.Mock).mock.calls.length).toBe(polls);
+  });
+});

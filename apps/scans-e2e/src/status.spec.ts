@@ -1,0 +1,149 @@
+import { AppProcess, ensureMongoUri } from '@gatehouse/shared/testing';
+import type { ScanListResponse } from '@gatehouse/shared/contracts';
+import {
+  createScans,
+  databaseUri,
+  request,
+  startApp,
+  stopAll,
+} from './support/scans-e2e.helpers';
+
+describe('status: GET /scans, /scans/:id, /scans/summary', () => {
+  let db: { uri: string; stop(): Promise<void> };
+  let ingest: AppProcess;
+  let status: AppProcess;
+  let ids: string[] = [];
+
+  beforeAll(async () => {
+    db = await ensureMongoUri();
+    const uri = databaseUri(db.uri, 'e2e_status');
+    [ingest, status] = await Promise.all([
+      startApp('ingest', { env: { MONGODB_URI: uri } }),
+      startApp('status', { env: { MONGODB_URI: uri } }),
+    ]);
+    ids = await createScans(ingest, 25, 5);
+  }, 240_000);
+
+  afterAll(async () => {
+    await stopAll([ingest, status]);
+    await db?.stop();
+  });
+
+  it('S-10: returns a scan by id with every S-2 field', async () => {
+    const response = await request(`${status.url}/scans/${ids[0]}`);
+    expect(response.status).toBe(200);
+    expect(Object.keys(response.body).sort()).toEqual(
+      [
+        'attempts',
+        'createdAt',
+        'error',
+        'finishedAt',
+        'leaseUntil',
+        'scanId',
+        'startedAt',
+        'status',
+        'target',
+        'updatedAt',
+        'workerId',
+      ].sort(),
+    );
+  });
+
+  it('S-10: an unknown id is 404 problem+json with "status": "Not-Found"', async () => {
+    const response = await request(
+      `${status.url}/scans/0b8f8d4e-6f1c-4a0e-9d1e-3f4b5a6c7d8e`,
+    );
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain(
+      'application/problem+json',
+    );
+    expect(response.body).toMatchObject({
+      status: 'Not-Found',
+      title: 'Not Found',
+      instance: '/scans/0b8f8d4e-6f1c-4a0e-9d1e-3f4b5a6c7d8e',
+    });
+  });
+
+  it.each([
+    'abc',
+    '123',
+    '0b8f8d4e-6f1c-1a0e-9d1e-3f4b5a6c7d8e',
+    `${'a'.repeat(300)}`,
+    '%7B%22%24ne%22%3A1%7D',
+  ])('S-10: a malformed id (%s) is 400 problem+json', async (id) => {
+    const response = await request(`${status.url}/scans/${id}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain(
+      'application/problem+json',
+    );
+  });
+
+  it('S-11: pages newest first with nextCursor, null on the last page', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const url = `${status.url}/scans?limit=10${cursor ? `&cursor=${cursor}` : ''}`;
+      const page: ScanListResponse = (await request<ScanListResponse>(url))
+        .body;
+      seen.push(...page.items.map((item) => item.scanId));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toHaveLength(25);
+    expect(new Set(seen)).toEqual(new Set(ids));
+    expect(seen[0]).toBe(ids[ids.length - 1]);
+  });
+
+  it('S-11: filters by status', async () => {
+    const accepted = await request<ScanListResponse>(
+      `${status.url}/scans?status=Accepted&limit=100`,
+    );
+    expect(accepted.body.items).toHaveLength(25);
+    expect(accepted.body.nextCursor).toBeNull();
+    const complete = await request<ScanListResponse>(
+      `${status.url}/scans?status=Complete`,
+    );
+    expect(complete.body).toEqual({ items: [], nextCursor: null });
+  });
+
+  it.each([
+    ['an unknown parameter', 'foo=1'],
+    ['an operator smuggled in a key', 'status[$ne]=x'],
+    ['a repeated parameter', 'status=Accepted&status=Running'],
+    ['an unknown status', 'status=Done'],
+    ['limit 0', 'limit=0'],
+    ['limit too large', 'limit=1000'],
+    ['a non-numeric limit', 'limit=ten'],
+    ['a forged cursor', 'cursor=bm90LWEtY3Vyc29y'],
+  ])('S-11 and Errors: %s is 400 problem+json', async (_what, query) => {
+    const response = await request(`${status.url}/scans?${query}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain(
+      'application/problem+json',
+    );
+  });
+
+  it('S-11: /scans/summary counts by status', async () => {
+    const response = await request(`${status.url}/scans/summary`);
+    expect(response.body).toEqual({
+      Accepted: 25,
+      Running: 0,
+      Complete: 0,
+      Failed: 0,
+      total: 25,
+    });
+  });
+
+  it('S-12: /health/live, /health/ready and /metrics', async () => {
+    expect((await request(`${status.url}/health/live`)).status).toBe(200);
+    expect((await request(`${status.url}/health/ready`)).body).toMatchObject({
+      status: 'ok',
+      info: { mongodb: { status: 'up' } },
+    });
+    expect((await request(`${status.url}/metrics`)).text).toContain(
+      'process_cpu_seconds_total',
+    );
+  });
+});

@@ -1,0 +1,56 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { ScanStatus } from '@gatehouse/shared/contracts';
+import type { HydratedDocument } from 'mongoose';
+
+export type ScanAttemptKind = 'claim' | 'end';
+
+// One entry of a scan's append-only history, keyed `<scanId>:<seq>`. Inserting under a unique
+// _id is the one write that is atomic on MongoDB and on FerretDB 1.x alike, so whoever inserts
+// seq n decides what happens n-th: a claim of attempt n, or the end of attempt n-1 (ADR 0002).
+@Schema({ collection: 'scan_attempts', versionKey: false })
+export class ScanAttempt {
+  @Prop({ type: String, required: true })
+  _id!: string;
+
+  @Prop({ type: String, required: true })
+  scanId!: string;
+
+  @Prop({ type: Number, required: true })
+  seq!: number;
+
+  @Prop({ type: String, required: true, enum: ['claim', 'end'] })
+  kind!: ScanAttemptKind;
+
+  // For a claim, the attempt it starts (= seq); for an end, the attempt it ends (= seq - 1).
+  @Prop({ type: Number, required: true })
+  attempt!: number;
+
+  @Prop({ type: String, required: true })
+  workerId!: string;
+
+  @Prop({ type: Date, required: true })
+  at!: Date;
+
+  // Claims only. Written by the claiming worker alone, so FerretDB's read-then-write-back update
+  // cannot lose a concurrent write here.
+  @Prop({ type: Date })
+  leaseUntil?: Date;
+
+  // Claims only: the worker gave the scan back (shutdown); it does not count as a failed attempt.
+  @Prop({ type: Boolean })
+  released?: boolean;
+
+  // Ends only.
+  @Prop({ type: String, enum: [ScanStatus.Complete, ScanStatus.Failed] })
+  status?: ScanStatus.Complete | ScanStatus.Failed;
+
+  @Prop({ type: String })
+  error?: string;
+}
+
+export type ScanAttemptDocument = HydratedDocument<ScanAttempt>;
+
+export const ScanAttemptSchema = SchemaFactory.createForClass(ScanAttempt);
+
+// A scan's history in order, and its latest entry.
+ScanAttemptSchema.index({ scanId: 1, seq: -1 });

@@ -1,0 +1,406 @@
+// Runs against a real MongoDB wire server: MONGODB_URI if set, else the FerretDB test DB.
+// It never skips: without Go or a database, beforeAll fails and says why.
+// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only: the test DB helper lives in the testing lib
+import { ensureMongoUri } from '@gatehouse/shared/testing';
+import { ScanStatus } from '@gatehouse/shared/contracts';
+import { randomUUID } from 'node:crypto';
+import mongoose, { Connection } from 'mongoose';
+import { InvalidCursorError } from './scan-cursor';
+import { ScanAttempt, ScanAttemptSchema } from './scan-attempt.schema';
+import { ClaimOptions, ScanRepository } from './scan.repository';
+import { Scan, ScanSchema } from './scan.schema';
+import { scansConnectionOptions } from './scans-connection-options';
+import { ScanStoreUnavailableError } from './scan-store-unavailable.error';
+
+jest.setTimeout(60_000);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('ScanRepository against a real database', () => {
+  let db: { uri: string; stop(): Promise<void> };
+  const connections: Connection[] = [];
+  let repos: ScanRepository[] = [];
+  let repo: ScanRepository;
+  const dbName = `scans_it_${randomUUID().slice(0, 8)}`;
+
+  async function connect(): Promise<ScanRepository> {
+    const connection = await mongoose
+      .createConnection(db.uri, {
+        ...scansConnectionOptions('scans-it'),
+        dbName,
+      })
+      .asPromise();
+    connections.push(connection);
+    return new ScanRepository(
+      connection.model(Scan.name, ScanSchema),
+      connection.model(ScanAttempt.name, ScanAttemptSchema),
+    );
+  }
+
+  beforeAll(async () => {
+    db = await ensureMongoUri();
+    // Several connections, so that competing claims really are concurrent on the server.
+    repos = await Promise.all([connect(), connect(), connect(), connect()]);
+    repo = repos[0];
+    await repo.ensureIndexes();
+  }, 240_000);
+
+  afterAll(async () => {
+    await connections[0]?.dropDatabase().catch(() => undefined);
+    await Promise.all(connections.map((connection) => connection.close()));
+    await db?.stop();
+  });
+
+  const opts: ClaimOptions = { leaseMs: 30_000, maxAttempts: 3 };
+
+  describe('create (S-1, S-2)', () => {
+    it('stores an Accepted scan with every S-2 field', async () => {
+      const { scan, created } = await repo.create({ target: 'example.com' });
+      expect(created).toBe(true);
+      const found = await repo.findById(scan.scanId);
+      expect(found).toMatchObject({
+        scanId: scan.scanId,
+        status: ScanStatus.Accepted,
+        target: 'example.com',
+        attempts: 0,
+        startedAt: null,
+        finishedAt: null,
+        error: null,
+        workerId: null,
+        leaseUntil: null,
+      });
+      expect(found?.createdAt).toBeInstanceOf(Date);
+      expect(found?.updatedAt).toBeInstanceOf(Date);
+      expect(await repo.findById(randomUUID())).toBeNull();
+    });
+
+    it('returns the same scan for a retried idempotency key, even when the retries race', async () => {
+      const key = `race-${randomUUID()}`;
+      const results = await Promise.all(
+        Array.from({ length: 24 }, (_, i) =>
+          repos[i % repos.length].create({
+            target: 'a.example',
+            idempotencyKey: key,
+          }),
+        ),
+      );
+      const ids = new Set(results.map((result) => result.scan.scanId));
+      expect(ids.size).toBe(1);
+      expect(results.filter((result) => result.created)).toHaveLength(1);
+      const again = await repo.create({
+        target: 'a.example',
+        idempotencyKey: key,
+      });
+      expect(again).toMatchObject({
+        created: false,
+        scan: { scanId: [...ids][0] },
+      });
+    });
+
+    it('lets many scans exist without an idempotency key (sparse unique index)', async () => {
+      const a = await repo.create({});
+      const b = await repo.create({});
+      expect(a.scan.scanId).not.toBe(b.scan.scanId);
+      expect(a.scan.idempotencyKey).toBeUndefined();
+    });
+  });
+
+  describe('list and summary (S-11)', () => {
+    it('pages newest first with an opaque cursor, without gaps or repeats', async () => {
+      const created: string[] = [];
+      for (let i = 0; i < 23; i++)
+        created.push(
+          (await repo.create({ target: `page-${i}.example` })).scan.scanId,
+        );
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await repo.list({ limit: 10, cursor });
+        seen.push(...page.items.map((item) => item.scanId));
+        for (let i = 1; i < page.items.length; i++) {
+          expect(page.items[i - 1].createdAt.getTime()).toBeGreaterThanOrEqual(
+            page.items[i].createdAt.getTime(),
+          );
+        }
+        cursor = page.nextCursor ?? undefined;
+        pages++;
+      } while (cursor && pages < 100);
+      expect(new Set(seen).size).toBe(seen.length);
+      // Newest first: the last scan created is the first one listed.
+      expect(seen[0]).toBe(created[created.length - 1]);
+      expect(seen).toEqual(expect.arrayContaining(created));
+    });
+
+    it('filters by status and rejects a forged cursor', async () => {
+      const page = await repo.list({ status: ScanStatus.Complete, limit: 100 });
+      expect(
+        page.items.every((item) => item.status === ScanStatus.Complete),
+      ).toBe(true);
+      await expect(
+        repo.list({ limit: 10, cursor: 'bm90LWEtY3Vyc29y' }),
+      ).rejects.toThrow(InvalidCursorError);
+    });
+
+    it('counts scans by status', async () => {
+      const summary = await repo.summary();
+      const page = await repo.list({ limit: 1000 });
+      expect(summary.total).toBe(page.items.length);
+      expect(
+        summary.Accepted + summary.Running + summary.Complete + summary.Failed,
+      ).toBe(summary.total);
+    });
+  });
+
+  describe('claim protocol (S-4, S-5, S-6)', () => {
+    it('gives a scan to exactly one of many concurrent claimers, every time', async () => {
+      for (let round = 0; round < 15; round++) {
+        const { scan } = await repo.create({
+          target: `claim-${round}.example`,
+        });
+        const claimers = Array.from({ length: 12 }, (_, i) =>
+          repos[i % repos.length].claim(scan.scanId, `w${i}`, opts),
+        );
+        const winners = (await Promise.all(claimers)).filter(
+          (result) => result.claimed,
+        );
+        expect(winners).toHaveLength(1);
+        const history = await repo.history(scan.scanId);
+        expect(history).toHaveLength(1);
+        expect(history[0]).toMatchObject({ kind: 'claim', attempt: 1 });
+        expect(await repo.findById(scan.scanId)).toMatchObject({
+          status: ScanStatus.Running,
+          attempts: 1,
+          workerId: history[0].workerId,
+        });
+      }
+    });
+
+    it('hands each of many scans to exactly one of many concurrent pollers', async () => {
+      const fresh = await connectFreshDb();
+      const ids = new Set<string>();
+      for (let i = 0; i < 30; i++)
+        ids.add((await fresh[0].create({})).scan.scanId);
+      const claimedBy = new Map<string, number>();
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, w) => {
+          for (;;) {
+            const { claimed } = await fresh[w % fresh.length].claimNext(
+              `poller-${w}`,
+              opts,
+            );
+            if (!claimed) return;
+            claimedBy.set(
+              claimed.scanId,
+              (claimedBy.get(claimed.scanId) ?? 0) + 1,
+            );
+          }
+        }),
+      );
+      expect([...claimedBy.keys()].sort()).toEqual([...ids].sort());
+      expect([...claimedBy.values()].every((count) => count === 1)).toBe(true);
+    });
+
+    it('completes under the lease and records the history', async () => {
+      const { scan } = await repo.create({});
+      const { claimed } = await repo.claim(scan.scanId, 'w-a', opts);
+      expect(claimed).toMatchObject({ attempt: 1, reclaimed: false });
+      expect(
+        await repo.renewLease(scan.scanId, 1, 'w-a', 60_000),
+      ).toBeInstanceOf(Date);
+      expect(await repo.complete(scan.scanId, 1, 'w-a')).toBe(true);
+      expect(await repo.complete(scan.scanId, 1, 'w-a')).toBe(false);
+      expect(await repo.findById(scan.scanId)).toMatchObject({
+        status: ScanStatus.Complete,
+        attempts: 1,
+        leaseUntil: null,
+        error: null,
+      });
+      const history = await repo.history(scan.scanId);
+      expect(history.map((entry) => [entry.kind, entry.attempt])).toEqual([
+        ['claim', 1],
+        ['end', 1],
+      ]);
+    });
+
+    it('reclaims an expired lease and ignores the late completion of the lost attempt', async () => {
+      const { scan } = await repo.create({});
+      await repo.claim(scan.scanId, 'w-slow', { ...opts, leaseMs: 50 });
+      expect(
+        (await repos[1].claim(scan.scanId, 'w-fast', opts)).claimed,
+      ).toBeNull();
+      await sleep(80);
+      const { claimed } = await repos[1].claim(scan.scanId, 'w-fast', opts);
+      expect(claimed).toMatchObject({ attempt: 2, reclaimed: true });
+      // The slow worker wakes up: renewals, failures and completions of attempt 1 are fenced off.
+      expect(
+        await repo.renewLease(scan.scanId, 1, 'w-slow', 60_000),
+      ).toBeNull();
+      expect(await repo.fail(scan.scanId, 1, 'w-slow', 'late')).toBe(false);
+      expect(await repo.complete(scan.scanId, 1, 'w-slow')).toBe(false);
+      expect(await repo.findById(scan.scanId)).toMatchObject({
+        status: ScanStatus.Running,
+        attempts: 2,
+        workerId: 'w-fast',
+      });
+      // A worker cannot finish an attempt it never claimed.
+      expect(await repo.complete(scan.scanId, 2, 'w-slow')).toBe(false);
+      expect(await repos[1].complete(scan.scanId, 2, 'w-fast')).toBe(true);
+      expect(await repo.findById(scan.scanId)).toMatchObject({
+        status: ScanStatus.Complete,
+        attempts: 2,
+        workerId: 'w-fast',
+      });
+    });
+
+    it('lets exactly one of a late completion and a reclaim win, every time', async () => {
+      const outcomes = { completed: 0, reclaimed: 0 };
+      for (let round = 0; round < 15; round++) {
+        const { scan } = await repo.create({});
+        await repo.claim(scan.scanId, 'w-old', { ...opts, leaseMs: 1 });
+        await sleep(5);
+        const [completed, reclaim] = await Promise.all([
+          repos[1].complete(scan.scanId, 1, 'w-old'),
+          repos[2].claim(scan.scanId, 'w-new', opts),
+        ]);
+        expect(completed !== (reclaim.claimed !== null)).toBe(true);
+        const final = await repo.findById(scan.scanId);
+        if (completed) {
+          outcomes.completed++;
+          expect(final).toMatchObject({
+            status: ScanStatus.Complete,
+            attempts: 1,
+          });
+        } else {
+          outcomes.reclaimed++;
+          expect(final).toMatchObject({
+            status: ScanStatus.Running,
+            attempts: 2,
+            workerId: 'w-new',
+          });
+        }
+      }
+      expect(outcomes.completed + outcomes.reclaimed).toBe(15);
+    });
+
+    it('fails a scan whose last allowed attempt expired, with the reason (MAX_ATTEMPTS)', async () => {
+      const fresh = await connectFreshDb();
+      const short: ClaimOptions = { leaseMs: 20, maxAttempts: 2 };
+      const { scan } = await fresh[0].create({});
+      expect((await fresh[0].claimNext('w1', short)).claimed).toMatchObject({
+        scanId: scan.scanId,
+        attempt: 1,
+      });
+      await sleep(40);
+      expect((await fresh[1].claimNext('w2', short)).claimed).toMatchObject({
+        scanId: scan.scanId,
+        attempt: 2,
+        reclaimed: true,
+      });
+      await sleep(40);
+      const result = await fresh[2].claimNext('w3', short);
+      expect(result.claimed).toBeNull();
+      expect(result.exhausted).toEqual([
+        {
+          scanId: scan.scanId,
+          attempt: 2,
+          error: expect.stringContaining('attempt 2 of 2'),
+        },
+      ]);
+      expect(await fresh[0].findById(scan.scanId)).toMatchObject({
+        status: ScanStatus.Failed,
+        attempts: 2,
+        error: expect.stringContaining('lease expired'),
+      });
+      expect((await fresh[0].claimNext('w4', short)).claimed).toBeNull();
+    });
+
+    it('releases a scan on shutdown without counting it as a failed attempt', async () => {
+      const fresh = await connectFreshDb();
+      const one: ClaimOptions = { leaseMs: 30_000, maxAttempts: 1 };
+      const { scan } = await fresh[0].create({});
+      await fresh[0].claimNext('w1', one);
+      expect(await fresh[0].release(scan.scanId, 1, 'w1')).toBe(true);
+      expect(await fresh[0].findById(scan.scanId)).toMatchObject({
+        status: ScanStatus.Accepted,
+        attempts: 1,
+        workerId: null,
+      });
+      const { claimed } = await fresh[1].claimNext('w2', one);
+      expect(claimed).toMatchObject({ scanId: scan.scanId, attempt: 2 });
+      expect(await fresh[0].complete(scan.scanId, 1, 'w1')).toBe(false);
+    });
+
+    it('repairs a scan document that lags the attempt log', async () => {
+      const fresh = await connectFreshDb();
+      const { scan } = await fresh[0].create({});
+      await fresh[0].claimNext('w1', opts);
+      // As if the claim's write-back had been lost: the document still says Accepted.
+      await connections[connections.length - 1].collection('scans').updateOne(
+        { scanId: scan.scanId },
+        {
+          $set: { status: ScanStatus.Accepted, attempts: 0, workerId: null },
+        },
+      );
+      expect((await fresh[1].claimNext('w2', opts)).claimed).toBeNull();
+      expect(await fresh[0].findById(scan.scanId)).toMatchObject({
+        status: ScanStatus.Running,
+        attempts: 1,
+        workerId: 'w1',
+      });
+      await fresh[0].complete(scan.scanId, 1, 'w1');
+      // And the other way round: a completed scan shown as Running with an expired lease.
+      await connections[connections.length - 1]
+        .collection('scans')
+        .updateOne(
+          { scanId: scan.scanId },
+          { $set: { status: ScanStatus.Running, leaseUntil: new Date(0) } },
+        );
+      expect((await fresh[1].claimNext('w2', opts)).claimed).toBeNull();
+      expect(await fresh[0].findById(scan.scanId)).toMatchObject({
+        status: ScanStatus.Complete,
+        attempts: 1,
+      });
+    });
+  });
+
+  it('fails loudly, as ScanStoreUnavailableError, when the database is unreachable (S-3)', async () => {
+    const connection = mongoose.createConnection(
+      'mongodb://127.0.0.1:1/',
+      scansConnectionOptions('scans-it', 300),
+    );
+    connection.on('error', () => undefined);
+    const dead = new ScanRepository(
+      connection.model(Scan.name, ScanSchema),
+      connection.model(ScanAttempt.name, ScanAttemptSchema),
+    );
+    await expect(dead.create({})).rejects.toThrow(ScanStoreUnavailableError);
+    await expect(dead.findById(randomUUID())).rejects.toThrow(
+      ScanStoreUnavailableError,
+    );
+    await connection.close().catch(() => undefined);
+  });
+
+  // Claim-order tests need a queue holding only their own scans.
+  async function connectFreshDb(): Promise<ScanRepository[]> {
+    const name = `scans_it_${randomUUID().slice(0, 8)}`;
+    const result: ScanRepository[] = [];
+    for (let i = 0; i < 3; i++) {
+      const connection = await mongoose
+        .createConnection(db.uri, {
+          ...scansConnectionOptions('scans-it'),
+          dbName: name,
+        })
+        .asPromise();
+      connections.push(connection);
+      result.push(
+        new ScanRepository(
+          connection.model(Scan.name, ScanSchema),
+          connection.model(ScanAttempt.name, ScanAttemptSchema),
+        ),
+      );
+    }
+    await result[0].ensureIndexes();
+    return result;
+  }
+});

@@ -1,0 +1,62 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { ScanStatus, SCAN_STATUSES } from '@gatehouse/shared/contracts';
+import type { HydratedDocument } from 'mongoose';
+
+// The scan document is the queryable view of a scan (S-2). The truth about who holds which
+// attempt, and how the scan ended, is the append-only scan_attempts log (docs/adr/0002).
+@Schema({ collection: 'scans', timestamps: true, versionKey: false })
+export class Scan {
+  @Prop({ type: String, required: true })
+  scanId!: string;
+
+  @Prop({
+    type: String,
+    required: true,
+    enum: SCAN_STATUSES,
+    default: ScanStatus.Accepted,
+  })
+  status!: ScanStatus;
+
+  @Prop({ type: String, default: null })
+  target!: string | null;
+
+  // Left out when absent (never null), so the sparse unique index ignores scans without one.
+  @Prop({ type: String })
+  idempotencyKey?: string;
+
+  // Number of the latest attempt; 0 until the first claim.
+  @Prop({ type: Number, required: true, default: 0 })
+  attempts!: number;
+
+  @Prop({ type: Date, default: null })
+  startedAt!: Date | null;
+
+  @Prop({ type: Date, default: null })
+  finishedAt!: Date | null;
+
+  @Prop({ type: String, default: null })
+  error!: string | null;
+
+  @Prop({ type: String, default: null })
+  workerId!: string | null;
+
+  @Prop({ type: Date, default: null })
+  leaseUntil!: Date | null;
+
+  createdAt!: Date;
+  updatedAt!: Date;
+}
+
+export type ScanDocument = HydratedDocument<Scan>;
+
+export const ScanSchema = SchemaFactory.createForClass(Scan);
+
+ScanSchema.index({ scanId: 1 }, { unique: true });
+// Sparse, not partial: FerretDB 1.x has no partial indexes; sparse is accepted and honoured there.
+ScanSchema.index({ idempotencyKey: 1 }, { unique: true, sparse: true });
+// Poll (status = Accepted, oldest first, read backwards) and list by status, newest first.
+ScanSchema.index({ status: 1, createdAt: -1, scanId: -1 });
+// Expired leases: status = Running and leaseUntil < now.
+ScanSchema.index({ status: 1, leaseUntil: 1 });
+// Unfiltered list, newest first, with scanId as the tie-breaker the cursor needs.
+ScanSchema.index({ createdAt: -1, scanId: -1 });

@@ -1,0 +1,41 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { TerminusModule } from '@nestjs/terminus';
+import { scansConnectionOptions } from './scans-connection-options';
+import { ScanAttempt, ScanAttemptSchema } from './scan-attempt.schema';
+import { ScanRepository } from './scan.repository';
+import { Scan, ScanSchema } from './scan.schema';
+
+export interface ScansDataAccessOptions {
+  uri: string;
+  appName: string;
+  // How long a query waits for a reachable server before failing (and the API answering 503).
+  serverSelectionTimeoutMs?: number;
+}
+
+@Module({})
+export class ScansDataAccessModule {
+  static forRoot(options: ScansDataAccessOptions): DynamicModule {
+    return {
+      module: ScansDataAccessModule,
+      imports: [
+        MongooseModule.forRoot(options.uri, {
+          ...scansConnectionOptions(
+            options.appName,
+            options.serverSelectionTimeoutMs,
+          ),
+          // Waits about 30 s for the database at boot, then exits so a supervisor restarts us.
+          retryAttempts: 10,
+          retryDelay: 1_000,
+        }),
+        MongooseModule.forFeature([
+          { name: Scan.name, schema: ScanSchema },
+          { name: ScanAttempt.name, schema: ScanAttemptSchema },
+        ]),
+        TerminusModule,
+      ],
+      providers: [ScanRepository],
+      exports: [ScanRepository, TerminusModule],
+    };
+  }
+}

@@ -1,0 +1,22 @@
+import type { ScanView } from '@gatehouse/shared/contracts';
+import type { ScanRecord } from './scan.repository';
+
+const iso = (date: Date | null): string | null =>
+  date ? date.toISOString() : null;
+
+// The public JSON shape of a scan; the idempotency key stays private.
+export function toScanView(scan: ScanRecord): ScanView {
+  return {
+    scanId: scan.scanId,
+    status: scan.status,
+    target: scan.target,
+    attempts: scan.attempts,
+    createdAt: scan.createdAt.toISOString(),
+    updatedAt: scan.updatedAt.toISOString(),
+    startedAt: iso(scan.startedAt),
+    finishedAt: iso(scan.finishedAt),
+    error: scan.error,
+    workerId: scan.workerId,
+    leaseUntil: iso(scan.leaseUntil),
+  };
+}
