@@ -104,6 +104,17 @@ describe('G-3 an exact replay is delayed', () => {
       expect((await send(sut, { headers: client })).ms).toBeLessThan(500);
     });
 
+    it('a blocked request in between resets it too', async () => {
+      const client = freshClient();
+      await send(sut, { headers: client });
+      const blocked = await send(sut, {
+        headers: client,
+        body: '{"is_malicious": true}',
+      });
+      expect(blocked.status).toBe(401);
+      expect((await send(sut, { headers: client })).ms).toBeLessThan(500);
+    });
+
     it.each([
       ['a different body', { body: '{"order":8}' }],
       ['a different query', { path: '/api/orders?id=8' }],

@@ -91,16 +91,15 @@ describe('G-6 upstream failures become problem+json, never a crash', () => {
   });
 
   it('cuts the response when the upstream dies mid-body, and stays up', async () => {
-    let server: Server | undefined;
     const port = await freePort();
-    server = createServer((socket) => {
+    const server: Server = createServer((socket) => {
       socket.once('data', () => {
         socket.write('HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\npartial');
         setTimeout(() => socket.destroy(), 50);
       });
     });
     await new Promise<void>((resolve) =>
-      server?.listen(port, '127.0.0.1', resolve),
+      server.listen(port, '127.0.0.1', resolve),
     );
     const gateway = await startApp('gateway', {
       env: {

@@ -1,49 +1,98 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ThrottlerStorage } from '@nestjs/throttler';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { TerminusModule } from '@nestjs/terminus';
 import { MetricsController } from '@gatehouse/shared/http';
 import { createLoggerModule } from '@gatehouse/shared/logging';
+import { GatewayMetrics } from './admin/gateway.metrics';
 import { HealthController } from './admin/health.controller';
+import { StatusController } from './admin/status.controller';
 import { UpstreamProbe } from './admin/upstream.probe';
+import { ForwardProxyRouter } from './forward-proxy/forward-proxy.router';
 import { GATEWAY_CONFIG, GatewayConfig } from './gateway.config';
+import { HedgedRouteHandler } from './hedging/hedged-route.handler';
 import { MaliciousRequestGuard } from './inspection/malicious-request.guard';
+import { JwtSigner } from './jwt/jwt-signer.service';
 import { ProxyPipeline } from './proxy/proxy.pipeline';
 import { ProxyService } from './proxy/proxy.service';
 import { RequestLogService } from './proxy/request-log.service';
 import { UpstreamErrorLog } from './proxy/upstream-error.log';
+import { LoadGenerator } from './stats/load-generator.service';
+import { StatsController } from './stats/stats.controller';
+import { TrafficRecorder } from './stats/traffic-recorder.service';
 import { DuplicateDelayInterceptor } from './traffic/duplicate-delay.interceptor';
-import { GATEWAY_STORE } from './traffic/gateway.store';
+import { GATEWAY_STORE, GatewayStore } from './traffic/gateway.store';
 import { InFlightLimitGuard } from './traffic/in-flight-limit.guard';
 import { MemoryStore } from './traffic/memory.store';
+import { MemoryThrottlerStorage } from './traffic/memory-throttler.storage';
+import { RateLimitGuard } from './traffic/rate-limit.guard';
+import { RedisStore } from './traffic/redis.store';
+
+// G-5: REDIS_URL switches every piece of shared state (duplicates, rate limits,
+// statistics, counters) to Redis; without it they live in bounded memory.
+async function createStore(config: GatewayConfig): Promise<GatewayStore> {
+  if (config.REDIS_URL === undefined) {
+    return new MemoryStore({
+      maxClients: config.STORE_MAX_CLIENTS,
+      ttlMs: config.DUPLICATE_TTL_MS,
+      maxPaths: config.STATS_MAX_PATHS,
+    });
+  }
+  const store = new RedisStore({
+    url: config.REDIS_URL,
+    prefix: config.REDIS_PREFIX,
+    duplicateTtlMs: config.DUPLICATE_TTL_MS,
+    commandTimeoutMs: config.REDIS_TIMEOUT_MS,
+  });
+  await store.connected(2_000);
+  return store;
+}
 
 @Module({})
 export class AppModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: AppModule,
-      controllers: [HealthController, MetricsController],
+      controllers: [
+        HealthController,
+        MetricsController,
+        StatsController,
+        StatusController,
+      ],
       imports: [
         createLoggerModule({
           service: 'gateway',
           level: config.LOG_LEVEL,
           quietPaths: (url) => url.startsWith(`${config.ADMIN_PREFIX}/health/`),
         }),
+        // Readiness answers with problem+json naming the failed checks, so terminus need not log them.
+        TerminusModule.forRoot({ logger: false }),
       ],
       providers: [
         DuplicateDelayInterceptor,
+        ForwardProxyRouter,
+        GatewayMetrics,
+        HedgedRouteHandler,
         InFlightLimitGuard,
+        JwtSigner,
+        LoadGenerator,
         MaliciousRequestGuard,
         ProxyPipeline,
         ProxyService,
+        RateLimitGuard,
         RequestLogService,
+        TrafficRecorder,
         UpstreamErrorLog,
         UpstreamProbe,
         { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: GATEWAY_STORE, useFactory: () => createStore(config) },
         {
-          provide: GATEWAY_STORE,
-          useFactory: () =>
-            new MemoryStore({
-              maxClients: config.STORE_MAX_CLIENTS,
-              ttlMs: config.DUPLICATE_TTL_MS,
-            }),
+          provide: ThrottlerStorage,
+          inject: [GATEWAY_STORE],
+          useFactory: (store: GatewayStore) =>
+            store instanceof RedisStore
+              ? new ThrottlerStorageRedisService(store.client)
+              : new MemoryThrottlerStorage(config.STORE_MAX_CLIENTS),
         },
       ],
     };

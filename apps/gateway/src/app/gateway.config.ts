@@ -1,6 +1,8 @@
 import {
   ConfigOf,
+  EnvVar,
   int,
+  InvalidValue,
   list,
   loadConfigOrExit,
   oneOf,
@@ -10,6 +12,28 @@ import {
   str,
   url,
 } from '@gatehouse/shared/config';
+
+// Allowlist entries normalised to "hostname:port", the form requests are matched in.
+function hostList(description: string): EnvVar<string[]> {
+  const inner = list(description);
+  return {
+    description,
+    parse(raw) {
+      return inner.parse(raw).map((entry) => {
+        let parsed: URL;
+        try {
+          parsed = new URL(`http://${entry}/`);
+        } catch {
+          throw new InvalidValue(`has an entry that is not a host: ${entry}`);
+        }
+        const host = entry.toLowerCase();
+        if (host !== parsed.host && host !== `${parsed.host}:80`)
+          throw new InvalidValue(`has an entry that is not a host: ${entry}`);
+        return `${parsed.hostname}:${parsed.port || '80'}`;
+      });
+    },
+  };
+}
 
 export const gatewaySchema = {
   ...serverSchema(8080),
@@ -76,12 +100,52 @@ export const gatewaySchema = {
     min: 0,
     max: 10,
   }),
+  HEDGE_ROUTES: list(
+    'Path prefixes of further GET routes served with the hedging policy',
+  ),
+  RATE_LIMIT: int(
+    'Requests per client per RATE_LIMIT_WINDOW_MS (429 past it); 0 turns it off',
+    { default: 0, min: 0 },
+  ),
+  RATE_LIMIT_WINDOW_MS: int('Window of the per-client rate limit', {
+    default: 60_000,
+    min: 100,
+    max: 86_400_000,
+  }),
+  STATS_MAX_PATHS: int(
+    'In-memory store: distinct paths counted at most (LRU)',
+    {
+      default: 100_000,
+      min: 100,
+    },
+  ),
+  STATS_FLUSH_MS: int(
+    'How often batched statistics and counters are written to the store',
+    { default: 200, min: 10, max: 10_000 },
+  ),
+  LOAD_TEST_MAX: int('Largest n accepted by POST <ADMIN_PREFIX>/test/<n>', {
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+  }),
+  LOAD_TEST_CONCURRENCY: int(
+    'Requests in flight at once while generating load',
+    {
+      default: 16,
+      min: 1,
+      max: 1024,
+    },
+  ),
+  REDIS_TIMEOUT_MS: int(
+    'Bound on one Redis command; past it the gateway fails open',
+    { default: 500, min: 10, max: 60_000 },
+  ),
   JWT_SECRET: optional(
     hex('HS512 key (hex) for the injected x-my-jwt header', { minBytes: 16 }),
   ),
   JWT_USER: str('The user claim of the injected JWT', { default: 'gatehouse' }),
-  FORWARD_PROXY_ALLOW: list(
-    'Hosts (host or host:port) served in forward-proxy mode',
+  FORWARD_PROXY_ALLOW: hostList(
+    'Hosts (host or host:port, port 80 when omitted) served in forward-proxy mode',
   ),
   REDIS_URL: optional(
     url('Redis for state shared by replicas', {

@@ -9,9 +9,14 @@ import { requestIdFor } from '@gatehouse/shared/logging';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+import { ForwardProxyRouter } from '../forward-proxy/forward-proxy.router';
+import { HedgedRouteHandler } from '../hedging/hedged-route.handler';
 import { MaliciousRequestGuard } from '../inspection/malicious-request.guard';
+import { JwtSigner } from '../jwt/jwt-signer.service';
+import { TrafficRecorder } from '../stats/traffic-recorder.service';
 import { DuplicateDelayInterceptor } from '../traffic/duplicate-delay.interceptor';
 import { InFlightLimitGuard } from '../traffic/in-flight-limit.guard';
+import { RateLimitGuard } from '../traffic/rate-limit.guard';
 import { ClientAbortedError, hasBody, readBody } from './body-reader';
 import { clientAddress } from './client-address';
 import { ProxyService } from './proxy.service';
@@ -40,6 +45,11 @@ export class ProxyPipeline {
     private readonly proxy: ProxyService,
     private readonly requestLog: RequestLogService,
     private readonly upstreamErrors: UpstreamErrorLog,
+    private readonly rateLimit: RateLimitGuard,
+    private readonly forwardProxy: ForwardProxyRouter,
+    private readonly hedging: HedgedRouteHandler,
+    private readonly jwt: JwtSigner,
+    private readonly recorder: TrafficRecorder,
   ) {}
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -54,7 +64,9 @@ export class ProxyPipeline {
     // failure that closes the response first is still recorded as one.
     let pending = 2;
     const settled = () => {
-      if (--pending === 0) this.requestLog.write(context);
+      if (--pending !== 0) return;
+      this.requestLog.write(context);
+      this.recorder.record(context);
     };
     res.once('close', settled);
     this.process(context)
@@ -74,15 +86,13 @@ export class ProxyPipeline {
         headers: { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' },
       });
     }
-    if (target.charCodeAt(0) !== 0x2f /* / */) {
-      throw new ProblemException({
-        status: 403,
-        title: 'Forbidden',
-        type: 'forward-proxy-off',
-        detail:
-          'Only origin-form request targets are served: forward-proxy mode is off.',
-      });
-    }
+    // Anything but origin-form is forward-proxy traffic: allowed hosts only (G-9).
+    const upstream =
+      target.charCodeAt(0) === 0x2f /* / */
+        ? this.proxy.backend
+        : this.forwardProxy.resolve(target);
+    context.upstreamOrigin = upstream.origin;
+    if (this.rateLimit.enabled) await this.rateLimit.check(context.client);
     const release = this.inFlight.acquire();
     try {
       if (hasBody(req)) {
@@ -94,10 +104,15 @@ export class ProxyPipeline {
           ? read.body.length
           : Number(req.headers['content-length']) || read.body.length;
       }
+      const replay = await this.duplicates.observe(context);
       this.malicious.check(context);
-      await this.duplicates.apply(context);
+      if (replay) await this.duplicates.hold(context);
       if (context.abandoned) return;
-      await this.proxy.forward(context, this.proxy.backend);
+      if (upstream !== this.proxy.backend)
+        await this.proxy.forward(context, upstream);
+      else if (this.hedging.handles(context)) await this.hedging.serve(context);
+      // Only the backend gets the signed identity, never a forward-proxy host (G-8).
+      else await this.proxy.forward(context, upstream, this.jwt.header());
     } finally {
       release();
     }
@@ -126,7 +141,7 @@ export class ProxyPipeline {
         requestId: context.requestId,
         method: req.method ?? '',
         path: context.path,
-        upstream: this.proxy.backend.origin,
+        upstream: context.upstreamOrigin || this.proxy.backend.origin,
         status,
         code: context.error,
         error: (error as Error)?.message ?? String(error),

@@ -13,6 +13,8 @@ export interface UpstreamTarget {
   dispatcher: Dispatcher;
   origin: string;
   host: string;
+  // Request-target sent upstream when it is not the client's (forward-proxy mode).
+  path?: string;
 }
 
 // G-1: streams the request to the upstream and the answer back, bytes untouched.
@@ -54,7 +56,7 @@ export class ProxyService implements OnApplicationShutdown {
     try {
       await target.dispatcher.stream(
         {
-          path: context.target,
+          path: target.path ?? context.target,
           method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
           headers: upstreamRequestHeaders(req, {
             upstreamHost: target.host,

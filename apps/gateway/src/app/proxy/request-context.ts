@@ -13,6 +13,8 @@ export class RequestContext {
   bodyComplete = true;
   error: string | undefined;
   readonly path: string;
+  // Origin the request was sent to: the backend, or a forward-proxy host.
+  upstreamOrigin = '';
   private readonly bytesWrittenBefore: number;
 
   constructor(

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ProblemException } from '@gatehouse/shared/http';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
@@ -10,7 +10,6 @@ import { requestFingerprint } from './request-fingerprint';
 // G-3: an exact replay of the client's previous request is held for DUPLICATE_DELAY_MS, then forwarded.
 @Injectable()
 export class DuplicateDelayInterceptor {
-  private readonly logger = new Logger(DuplicateDelayInterceptor.name);
   private held = 0;
 
   constructor(
@@ -22,24 +21,29 @@ export class DuplicateDelayInterceptor {
     return this.held;
   }
 
-  async apply(context: RequestContext): Promise<void> {
+  // Records the request as the client's latest and says whether it replays the one before.
+  // Every request that gets this far counts, blocked ones too: they are "a request in between".
+  async observe(context: RequestContext): Promise<boolean> {
     // A body too large to fingerprint still counts as "a request in between", so it gets a unique print.
     const fingerprint = context.bodyComplete
       ? requestFingerprint(context.req, context.body)
       : randomUUID();
-    let previous: string | null;
     try {
-      previous = await this.store.swapLastRequest(context.client, fingerprint);
-    } catch (error) {
-      // Fail open: a store outage must not stop traffic.
-      this.logger.warn(
-        { err: error, requestId: context.requestId },
-        'duplicate check skipped: store unavailable',
+      const previous = await this.store.swapLastRequest(
+        context.client,
+        fingerprint,
       );
-      return;
+      return previous === fingerprint;
+    } catch {
+      // Fail open: a store outage must not stop traffic. The store logs the outage
+      // once, not once per request.
+      return false;
     }
-    if (previous !== fingerprint || this.config.DUPLICATE_DELAY_MS === 0)
-      return;
+  }
+
+  // Holds a replay for DUPLICATE_DELAY_MS, or rejects it when the hold is full.
+  async hold(context: RequestContext): Promise<void> {
+    if (this.config.DUPLICATE_DELAY_MS === 0) return;
     if (this.held >= this.config.MAX_HELD) {
       throw new ProblemException({
         status: 429,

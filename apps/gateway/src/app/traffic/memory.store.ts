@@ -1,14 +1,29 @@
 import { LRUCache } from 'lru-cache';
-import type { GatewayStore } from './gateway.store';
+import type { GatewayDecision } from '@gatehouse/shared/contracts';
+import {
+  DecisionCounts,
+  emptyDecisionCounts,
+  GatewayStore,
+  PathCount,
+  PathPage,
+} from './gateway.store';
+import { byCountThenPath } from './path-order';
 
 export interface MemoryStoreOptions {
   maxClients: number;
   ttlMs: number;
+  maxPaths: number;
 }
 
 // Bounded by an LRU with a TTL, so a flood of distinct clients cannot exhaust memory.
 export class MemoryStore implements GatewayStore {
+  readonly kind = 'memory';
   private readonly lastRequest: LRUCache<string, string>;
+  // Bounded too: past maxPaths the least recently counted path is forgotten.
+  private readonly pathCounts: LRUCache<string, number>;
+  private readonly decisions = emptyDecisionCounts();
+  // Sorting every path per stats read is costly, so the order is kept until counts change.
+  private sorted: PathCount[] | null = null;
 
   constructor(options: MemoryStoreOptions) {
     this.lastRequest = new LRUCache({
@@ -16,6 +31,7 @@ export class MemoryStore implements GatewayStore {
       ttl: options.ttlMs,
       ttlAutopurge: false,
     });
+    this.pathCounts = new LRUCache({ max: options.maxPaths });
   }
 
   swapLastRequest(client: string, fingerprint: string): Promise<string | null> {
@@ -25,12 +41,48 @@ export class MemoryStore implements GatewayStore {
     return Promise.resolve(previous);
   }
 
+  addTraffic(
+    decisions: Readonly<DecisionCounts>,
+    paths: ReadonlyMap<string, number>,
+  ): Promise<void> {
+    for (const decision in decisions) {
+      const key = decision as GatewayDecision;
+      this.decisions[key] += decisions[key];
+    }
+    for (const [path, count] of paths)
+      this.pathCounts.set(path, (this.pathCounts.get(path) ?? 0) + count);
+    if (paths.size > 0) this.sorted = null;
+    return Promise.resolve();
+  }
+
+  decisionCounts(): Promise<DecisionCounts> {
+    return Promise.resolve({ ...this.decisions });
+  }
+
+  topPaths(offset: number, limit: number): Promise<PathPage> {
+    if (this.sorted === null) {
+      const all: PathCount[] = [];
+      for (const [path, count] of this.pathCounts.entries())
+        all.push({ path, count });
+      this.sorted = all.sort(byCountThenPath);
+    }
+    return Promise.resolve({
+      total: this.sorted.length,
+      paths: this.sorted.slice(offset, offset + limit),
+    });
+  }
+
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+
   get size(): number {
     return this.lastRequest.size;
   }
 
   close(): Promise<void> {
     this.lastRequest.clear();
+    this.pathCounts.clear();
     return Promise.resolve();
   }
 }

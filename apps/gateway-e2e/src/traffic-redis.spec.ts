@@ -1,0 +1,116 @@
+import type { AppProcess } from '@gatehouse/shared/testing';
+import { eventually } from '@gatehouse/shared/testing';
+import type Redis from 'ioredis';
+import {
+  connectSharedRedis,
+  deleteKeys,
+  SHARED_REDIS_URL,
+  uniquePrefix,
+} from './support/redis.test-helper';
+import {
+  getWithHeaders,
+  requestLines,
+  startBackend,
+  startGateway,
+  timedFetch,
+} from './support/traffic.test-helper';
+
+// Two gateway replicas on the machine's Redis, under a prefix of their own.
+describe('G-5 replicas share state through Redis', () => {
+  const prefix = uniquePrefix();
+  let redis: Redis;
+  let backend: AppProcess;
+  let a: AppProcess;
+  let b: AppProcess;
+
+  beforeAll(async () => {
+    redis = await connectSharedRedis();
+    backend = await startBackend();
+    const env = {
+      BACKEND_URL: backend.url,
+      REDIS_URL: SHARED_REDIS_URL,
+      REDIS_PREFIX: prefix,
+      DUPLICATE_DELAY_MS: '400',
+      STATS_FLUSH_MS: '50',
+    };
+    [a, b] = await Promise.all([startGateway(env), startGateway(env)]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop(), backend?.stop()]);
+    if (redis) {
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+    }
+  });
+
+  it('G-5/G-3: a request to replica A then the same one to replica B is delayed', async () => {
+    const host = { host: 'gatehouse.test' };
+    const first = await getWithHeaders(`${a.url}/api/replicated?x=1`, host);
+    const second = await getWithHeaders(`${b.url}/api/replicated?x=1`, host);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(first.ms).toBeLessThan(300);
+    expect(second.ms).toBeGreaterThanOrEqual(400);
+    const line = await b.waitForLog(
+      (l) => l['msg'] === 'request' && l['path'] === '/api/replicated',
+    );
+    expect(line['decision']).toBe('delayed');
+    expect(line['delayMs']).toBeGreaterThanOrEqual(400);
+    // A request in between (on either replica) breaks the run.
+    await getWithHeaders(`${a.url}/api/other`, host);
+    const third = await getWithHeaders(`${b.url}/api/replicated?x=1`, host);
+    expect(third.ms).toBeLessThan(300);
+  });
+
+  it('G-10/G-11: statistics and counts add up across replicas', async () => {
+    const paths = ['/api/s/b', '/api/s/a', '/api/s/c', '/api/s/a'];
+    // A distinct header per request: none of them is a replay.
+    let n = 0;
+    for (const path of paths) {
+      await timedFetch(`${a.url}${path}`, { headers: { 'x-n': String(n++) } });
+      await timedFetch(`${b.url}${path}`, { headers: { 'x-n': String(n++) } });
+    }
+    const stats = await eventually(async () => {
+      const page = JSON.parse(
+        (await timedFetch(`${b.url}/_gateway/stats?limit=1000`)).body,
+      ) as { total: number; paths: { path: string; count: number }[] };
+      const mine = page.paths.filter((p) => p.path.startsWith('/api/s/'));
+      // Each replica flushes its own batch every STATS_FLUSH_MS.
+      const sum = mine.reduce((total, p) => total + p.count, 0);
+      return sum === 8 ? mine : undefined;
+    });
+    expect(stats).toEqual([
+      { path: '/api/s/a', count: 4 },
+      { path: '/api/s/b', count: 2 },
+      { path: '/api/s/c', count: 2 },
+    ]);
+    // Replica A reports the requests both replicas logged.
+    const status = await eventually(async () => {
+      const s = JSON.parse((await timedFetch(`${a.url}/_gateway/status`)).body);
+      const logged = requestLines(a).length + requestLines(b).length;
+      return s.requests.processed === logged ? s : undefined;
+    });
+    expect(status.requests.delayed).toBeGreaterThanOrEqual(1);
+    expect(status).toMatchObject({
+      store: 'redis',
+      uptimeSeconds: expect.any(Number),
+    });
+  });
+
+  it('G-5: every key the replicas wrote starts with REDIS_PREFIX', async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    expect(keys).toEqual(
+      expect.arrayContaining([`${prefix}paths`, `${prefix}counts`]),
+    );
+    expect(keys.some((key) => key.startsWith(`${prefix}dup:`))).toBe(true);
+  });
+
+  it('G-11: readiness reports the upstream and Redis up', async () => {
+    const ready = await timedFetch(`${a.url}/_gateway/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.body)).toEqual({
+      status: 'ok',
+      checks: { upstream: 'up', redis: 'up' },
+    });
+  });
+});

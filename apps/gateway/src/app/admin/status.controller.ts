@@ -1,0 +1,42 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import type { GatewayDecision } from '@gatehouse/shared/contracts';
+import { TrafficRecorder } from '../stats/traffic-recorder.service';
+import { GATEWAY_STORE, GatewayStore } from '../traffic/gateway.store';
+import { storeUnavailable } from '../traffic/store-unavailable.problem';
+
+export interface GatewayStatus {
+  uptimeSeconds: number;
+  store: 'memory' | 'redis';
+  requests: Record<GatewayDecision | 'processed', number>;
+}
+
+// G-11: uptime of this replica, and request counts of every replica sharing the store.
+@Controller('status')
+export class StatusController {
+  constructor(
+    @Inject(GATEWAY_STORE) private readonly store: GatewayStore,
+    private readonly recorder: TrafficRecorder,
+  ) {}
+
+  @Get()
+  async status(): Promise<GatewayStatus> {
+    await this.recorder.flush();
+    let counts;
+    try {
+      counts = await this.store.decisionCounts();
+    } catch {
+      throw storeUnavailable();
+    }
+    const processed =
+      counts.forwarded +
+      counts.blocked +
+      counts.delayed +
+      counts.rejected +
+      counts.failed;
+    return {
+      uptimeSeconds: Math.floor(process.uptime()),
+      store: this.store.kind,
+      requests: { processed, ...counts },
+    };
+  }
+}

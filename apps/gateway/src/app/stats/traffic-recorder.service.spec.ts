@@ -1,0 +1,55 @@
+import { GatewayMetrics } from '../admin/gateway.metrics';
+import type { GatewayConfig } from '../gateway.config';
+import type { RequestContext } from '../proxy/request-context';
+import { emptyDecisionCounts } from '../traffic/gateway.store';
+import { MemoryStore } from '../traffic/memory.store';
+import { TrafficRecorder } from './traffic-recorder.service';
+
+function context(path: string, decision: RequestContext['decision']) {
+  return { path, decision, startedAt: 0 } as RequestContext;
+}
+
+describe('TrafficRecorder (G-10, G-11)', () => {
+  it('batches decisions and paths until flushed', async () => {
+    const store = new MemoryStore({
+      maxClients: 10,
+      ttlMs: 1_000,
+      maxPaths: 100,
+    });
+    const recorder = new TrafficRecorder(
+      store,
+      { STATS_FLUSH_MS: 60_000 } as GatewayConfig,
+      new GatewayMetrics(),
+    );
+    recorder.record(context('/a', 'forwarded'));
+    recorder.record(context('/a', 'blocked'));
+    recorder.record(context('/b', 'forwarded'));
+    expect((await store.topPaths(0, 10)).total).toBe(0);
+    await recorder.flush();
+    expect(await store.decisionCounts()).toEqual({
+      ...emptyDecisionCounts(),
+      forwarded: 2,
+      blocked: 1,
+    });
+    expect((await store.topPaths(0, 10)).paths).toEqual([
+      { path: '/a', count: 2 },
+      { path: '/b', count: 1 },
+    ]);
+  });
+
+  it('drops a batch the store refuses, without throwing', async () => {
+    const store = new MemoryStore({
+      maxClients: 10,
+      ttlMs: 1_000,
+      maxPaths: 100,
+    });
+    store.addTraffic = () => Promise.reject(new Error('down'));
+    const recorder = new TrafficRecorder(
+      store,
+      { STATS_FLUSH_MS: 60_000 } as GatewayConfig,
+      new GatewayMetrics(),
+    );
+    recorder.record(context('/a', 'forwarded'));
+    await expect(recorder.flush()).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,173 @@
+import { Logger } from '@nestjs/common';
+import type { GatewayDecision } from '@gatehouse/shared/contracts';
+import Redis from 'ioredis';
+import {
+  DecisionCounts,
+  emptyDecisionCounts,
+  GatewayStore,
+  PathCount,
+  PathPage,
+} from './gateway.store';
+import { OutageNotice } from './outage-notice';
+import { byCountThenPath } from './path-order';
+
+export interface RedisStoreOptions {
+  url: URL;
+  // Every key the store (and anything sharing its client) writes starts with it.
+  prefix: string;
+  duplicateTtlMs: number;
+  commandTimeoutMs: number;
+}
+
+const COUNTS_KEY = 'counts';
+const PATHS_KEY = 'paths';
+
+// One page of the path ranking. ZREVRANGE orders equal counts by path descending,
+// so the page's first and last count groups are re-read in ascending order by
+// ZRANGEBYSCORE; groups in between are complete and only need a local sort.
+const TOP_PATHS_SCRIPT = `
+local key = KEYS[1]
+local offset = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local total = redis.call('ZCARD', key)
+local page = redis.call('ZREVRANGE', key, offset, offset + limit - 1, 'WITHSCORES')
+if #page == 0 then return {total, {}} end
+local hi = page[2]
+local lo = page[#page]
+local nHi, nLo = 0, 0
+for i = 2, #page, 2 do
+  if page[i] == hi then nHi = nHi + 1 end
+  if page[i] == lo then nLo = nLo + 1 end
+end
+local above = redis.call('ZCOUNT', key, '(' .. hi, '+inf')
+local out = redis.call('ZRANGEBYSCORE', key, hi, hi, 'WITHSCORES', 'LIMIT', offset - above, nHi)
+if lo ~= hi then
+  for i = 2 * nHi + 1, #page - 2 * nLo do out[#out + 1] = page[i] end
+  local low = redis.call('ZRANGEBYSCORE', key, lo, lo, 'WITHSCORES', 'LIMIT', 0, nLo)
+  for i = 1, #low do out[#out + 1] = low[i] end
+end
+return {total, out}
+`;
+
+// G-5: state shared by every replica. Only atomic operations: SET ... GET for the
+// duplicate swap, HINCRBY and ZINCRBY (pipelined) for counters and statistics.
+export class RedisStore implements GatewayStore {
+  readonly kind = 'redis';
+  readonly client: Redis;
+  private readonly logger = new Logger(RedisStore.name);
+  private readonly outage = new OutageNotice(this.logger, 'redis');
+  private closing = false;
+
+  constructor(private readonly options: RedisStoreOptions) {
+    this.client = new Redis(options.url.toString(), {
+      keyPrefix: options.prefix,
+      // A dead Redis must fail a command at once, never queue it behind a request.
+      enableOfflineQueue: false,
+      commandTimeout: options.commandTimeoutMs,
+      connectTimeout: Math.max(1_000, options.commandTimeoutMs),
+      maxRetriesPerRequest: 0,
+      enableAutoPipelining: true,
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    });
+    this.client.on('error', (error: Error) => this.outage.failed(error));
+    this.client.on('close', () => {
+      if (!this.closing) this.outage.failed(new Error('connection closed'));
+    });
+    this.client.on('ready', () => this.outage.recovered());
+  }
+
+  // Waits for the first connection, but starts without it: the gateway fails open.
+  async connected(timeoutMs: number): Promise<void> {
+    if (this.client.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      this.client.once('ready', done);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  async swapLastRequest(
+    client: string,
+    fingerprint: string,
+  ): Promise<string | null> {
+    try {
+      return await this.client.set(
+        `dup:${client}`,
+        fingerprint,
+        'PX',
+        this.options.duplicateTtlMs,
+        'GET',
+      );
+    } catch (error) {
+      this.outage.failed(error);
+      throw error;
+    }
+  }
+
+  async addTraffic(
+    decisions: Readonly<DecisionCounts>,
+    paths: ReadonlyMap<string, number>,
+  ): Promise<void> {
+    const pipeline = this.client.pipeline();
+    for (const decision in decisions) {
+      const count = decisions[decision as GatewayDecision];
+      if (count > 0) pipeline.hincrby(COUNTS_KEY, decision, count);
+    }
+    for (const [path, count] of paths) pipeline.zincrby(PATHS_KEY, count, path);
+    if (pipeline.length === 0) return;
+    try {
+      const results = await pipeline.exec();
+      const failed = results?.find(([error]) => error !== null)?.[0];
+      if (failed) throw failed;
+      this.outage.recovered();
+    } catch (error) {
+      this.outage.failed(error);
+      throw error;
+    }
+  }
+
+  async decisionCounts(): Promise<DecisionCounts> {
+    const stored = await this.client.hgetall(COUNTS_KEY);
+    const counts = emptyDecisionCounts();
+    for (const decision in counts)
+      counts[decision as GatewayDecision] = Number(stored[decision] ?? 0);
+    return counts;
+  }
+
+  async topPaths(offset: number, limit: number): Promise<PathPage> {
+    const [total, flat] = (await this.client.eval(
+      TOP_PATHS_SCRIPT,
+      1,
+      PATHS_KEY,
+      offset,
+      limit,
+    )) as [number, string[]];
+    const paths: PathCount[] = [];
+    for (let i = 0; i < flat.length; i += 2)
+      paths.push({ path: flat[i], count: Number(flat[i + 1]) });
+    return { total, paths: paths.sort(byCountThenPath) };
+  }
+
+  async ping(): Promise<void> {
+    if (this.client.status !== 'ready')
+      throw new Error(`redis is ${this.client.status}`);
+    await this.client.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+}
