@@ -8,7 +8,10 @@ export PATH="$PATH:/usr/local/go/bin"
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "gatehouse: installing dependencies" >&2
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install` from the committed lock, not `npm ci`: the registry serves only some platforms'
+# optional binaries (sass-embedded-*, @unrs/resolver-binding-*), so no lock can list them all
+# and npm 11's `npm ci` rejects the lock. The installed versions are the locked ones.
+npm install --no-audit --no-fund --loglevel=error
 fi
 echo "gatehouse: building" >&2
 npx nx run-many -t build --projects=gateway,backend,ingest,processor,status --output-style=static >/dev/null
