@@ -2,65 +2,34 @@
 // Usage: node tools/bench/gateway-bench.mjs [--duration 10] [--connections 50] [--clients 1000000]
 // Needs built apps (npx nx run-many -t build -p gateway backend). Prints figures; asserts nothing.
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import {
+  freePort,
+  parseArgs,
+  root,
+  spawnLogged,
+  waitFor,
+} from './bench-kit.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .reduce(
-      (pairs, arg, i, all) =>
-        arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs,
-      [],
-    ),
-);
-const duration = Number(args.duration ?? 10);
-const connections = Number(args.connections ?? 50);
-const clients = Number(args.clients ?? 0);
-const redisUrl = args.redis;
+const {
+  duration,
+  connections,
+  clients,
+  redis: redisUrl,
+} = parseArgs(process.argv.slice(2), {
+  duration: 10,
+  connections: 50,
+  clients: 0,
+  redis: undefined,
+});
 
-const children = [];
-process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+const start = (name, command, commandArgs, env = {}) =>
+  spawnLogged(`gatehouse-bench-${name}`, command, commandArgs, {
+    ...process.env,
+    ...env,
   });
-}
-
-async function waitFor(url) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const response = await fetch(url);
-      await response.arrayBuffer();
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error(`${url} never answered`);
-}
-
-async function start(name, command, commandArgs, env = {}) {
-  const logFile = join(tmpdir(), `gatehouse-bench-${name}.log`);
-  const { openSync } = await import('node:fs');
-  const out = openSync(logFile, 'w');
-  const child = spawn(command, commandArgs, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', out, out],
-  });
-  children.push(child);
-  return child;
-}
 
 async function measure(label, url, extra = {}) {
   let counter = 0;
@@ -102,7 +71,7 @@ await start('upstream', process.execPath, [
   String(upstreamPort),
 ]);
 const upstream = `http://127.0.0.1:${upstreamPort}`;
-await waitFor(upstream);
+await waitFor(upstream, { anyStatus: true });
 
 const proxyPort = await freePort();
 await start('plain-proxy', process.execPath, [
@@ -110,7 +79,7 @@ await start('plain-proxy', process.execPath, [
   String(proxyPort),
   upstream,
 ]);
-await waitFor(`http://127.0.0.1:${proxyPort}/`);
+await waitFor(`http://127.0.0.1:${proxyPort}/`, { anyStatus: true });
 
 const gatewayPort = await freePort();
 const gatewayEnv = {
@@ -129,7 +98,9 @@ const gateway = await start(
   [join(root, 'dist/apps/gateway/main.js')],
   gatewayEnv,
 );
-await waitFor(`http://127.0.0.1:${gatewayPort}/_gateway/health/live`);
+await waitFor(`http://127.0.0.1:${gatewayPort}/_gateway/health/live`, {
+  anyStatus: true,
+});
 
 const rows = [];
 // Warm-up so that JIT and connection pools are hot for every target.

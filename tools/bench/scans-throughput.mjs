@@ -2,62 +2,36 @@
 // Scan pipeline throughput: scans/s completed with trivial work, for 1 and 2 processor replicas.
 // Usage: npx nx run-many -t build -p ingest processor && node tools/bench/scans-throughput.mjs [scans=400] [concurrency=8]
 // Uses MONGODB_URI when set, else starts the FerretDB test DB (tools/test-db). Loopback only.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import {
+  appEnv,
+  freePort,
+  root,
+  sleep,
+  spawnTracked,
+  until,
+  waitFor,
+} from './bench-kit.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const mongoose = createRequire(join(root, 'package.json'))('mongoose');
 const SCANS = Number(process.argv[2] ?? 400);
 const CONCURRENCY = Number(process.argv[3] ?? 8);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const children = [];
-process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(probe, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 async function startApp(app, env) {
   const port = await freePort();
-  const child = spawn(
+  const child = spawnTracked(
     process.execPath,
     [join(root, 'dist/apps', app, 'main.js')],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-        ...env,
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
+    { env: appEnv(port, env), stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  children.push(child);
-  await until(
-    async () => (await fetch(`http://127.0.0.1:${port}/health/live`)).ok,
-    30_000,
-    `${app} to start`,
-  );
+  await waitFor(`http://127.0.0.1:${port}/health/live`, {
+    timeoutMs: 30_000,
+    message: `timed out waiting for ${app} to start`,
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     stop: () =>
@@ -78,10 +52,11 @@ async function startDb() {
     });
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
-  const child = spawn(binary, ['--addr', `127.0.0.1:${port}`, '--dir', dir], {
-    stdio: 'ignore',
-  });
-  children.push(child);
+  const child = spawnTracked(
+    binary,
+    ['--addr', `127.0.0.1:${port}`, '--dir', dir],
+    { stdio: 'ignore' },
+  );
   const uri = `mongodb://127.0.0.1:${port}/`;
   await until(
     async () => {
@@ -92,7 +67,7 @@ async function startDb() {
       return true;
     },
     30_000,
-    'test-db',
+    'timed out waiting for test-db',
   );
   return {
     uri,
@@ -145,7 +120,7 @@ async function run(db, workers) {
       return done === SCANS;
     },
     600_000,
-    'all scans Complete',
+    'timed out waiting for all scans Complete',
   );
   const finished = Date.now();
   const attempts = await scans.countDocuments({ attempts: { $ne: 1 } });

@@ -5,67 +5,36 @@
 // Needs built apps (npx nx run-many -t build -p gateway backend). Prints figures; asserts nothing.
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { openSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  appEnv,
+  deleteKeysWithPrefix,
+  freePort,
+  parseArgs,
+  spawnLogged,
+  waitFor,
+} from './bench-kit.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const args = {};
-for (let i = 2; i < process.argv.length; i += 2)
-  args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-const duration = Number(args.duration ?? 8);
-const connections = Number(args.connections ?? 50);
-const smartCalls = Number(args.smart ?? 400);
-const redisUrl = args.redis ?? 'redis://127.0.0.1:6379';
-
-const children = [];
-process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url) {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const response = await fetch(url);
-      await response.arrayBuffer();
-      if (response.ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`${url} never answered`);
-}
+const {
+  duration,
+  connections,
+  smart: smartCalls,
+  redis: redisUrl,
+} = parseArgs(process.argv.slice(2), {
+  duration: 8,
+  connections: 50,
+  smart: 400,
+  redis: 'redis://127.0.0.1:6379',
+});
 
 async function start(name, script, scriptArgs, env, readyPath) {
   const port = await freePort();
-  const out = openSync(
-    join(tmpdir(), `gatehouse-traffic-bench-${name}.log`),
-    'w',
+  const child = spawnLogged(
+    `gatehouse-traffic-bench-${name}`,
+    process.execPath,
+    [script, ...scriptArgs(port)],
+    appEnv(port, env),
   );
-  const child = spawn(process.execPath, [script, ...scriptArgs(port)], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', out, out],
-  });
-  children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}${readyPath}`);
   return { url, stop: () => child.kill('SIGTERM') };
@@ -165,18 +134,7 @@ console.table(figures);
 memory.stop();
 redis.stop();
 const client = new Redis(redisUrl);
-let cursor = '0';
-do {
-  const [next, keys] = await client.scan(
-    cursor,
-    'MATCH',
-    `${prefix}*`,
-    'COUNT',
-    1000,
-  );
-  cursor = next;
-  if (keys.length > 0) await client.del(...keys);
-} while (cursor !== '0');
+await deleteKeysWithPrefix(client, prefix);
 client.disconnect();
 
 const backend = await start(

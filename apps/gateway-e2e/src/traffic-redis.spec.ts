@@ -2,47 +2,31 @@ import type { AppProcess } from '@gatehouse/shared/testing';
 import { eventually } from '@gatehouse/shared/testing';
 import type Redis from 'ioredis';
 import {
-  connectSharedRedis,
-  deleteKeys,
-  SHARED_REDIS_URL,
-  uniquePrefix,
+  ReplicaPair,
+  startReplicasOnSharedRedis,
 } from './support/redis.test-helper';
 import {
   getWithHeaders,
   requestLines,
-  startBackend,
-  startGateway,
   timedFetch,
 } from './support/traffic.test-helper';
 
 // Two gateway replicas on the machine's Redis, under a prefix of their own.
 describe('G-5 replicas share state through Redis', () => {
-  const prefix = uniquePrefix();
+  let pair: ReplicaPair;
+  let prefix: string;
   let redis: Redis;
-  let backend: AppProcess;
   let a: AppProcess;
   let b: AppProcess;
 
   beforeAll(async () => {
-    redis = await connectSharedRedis();
-    backend = await startBackend();
-    const env = {
-      BACKEND_URL: backend.url,
-      REDIS_URL: SHARED_REDIS_URL,
-      REDIS_PREFIX: prefix,
+    pair = await startReplicasOnSharedRedis({
       DUPLICATE_DELAY_MS: '400',
       STATS_FLUSH_MS: '50',
-    };
-    [a, b] = await Promise.all([startGateway(env), startGateway(env)]);
+    });
+    ({ prefix, redis, a, b } = pair);
   });
-
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop(), backend?.stop()]);
-    if (redis) {
-      await deleteKeys(redis, prefix);
-      redis.disconnect();
-    }
-  });
+  afterAll(() => pair?.stop());
 
   it('G-5/G-3: a request to replica A then the same one to replica B is delayed', async () => {
     const host = { host: 'gatehouse.test' };

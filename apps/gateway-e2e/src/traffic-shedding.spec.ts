@@ -5,16 +5,10 @@ import {
   startGatewayWithRecorder,
 } from './support/gateway-harness.test-helper';
 import {
-  connectSharedRedis,
-  deleteKeys,
-  SHARED_REDIS_URL,
-  uniquePrefix,
+  ReplicaPair,
+  startReplicasOnSharedRedis,
 } from './support/redis.test-helper';
-import {
-  startBackend,
-  startGateway,
-  timedFetch,
-} from './support/traffic.test-helper';
+import { timedFetch } from './support/traffic.test-helper';
 
 describe('G-6 shedding and per-client rate limits', () => {
   let sut: GatewayUnderTest;
@@ -70,32 +64,21 @@ describe('G-6 shedding and per-client rate limits', () => {
 });
 
 describe('G-5/G-6 the rate limit is shared by replicas through Redis', () => {
-  const prefix = uniquePrefix();
+  let pair: ReplicaPair;
+  let prefix: string;
   let redis: Redis;
-  let backend: AppProcess;
   let a: AppProcess;
   let b: AppProcess;
 
   beforeAll(async () => {
-    redis = await connectSharedRedis();
-    backend = await startBackend();
-    const env = {
-      BACKEND_URL: backend.url,
-      REDIS_URL: SHARED_REDIS_URL,
-      REDIS_PREFIX: prefix,
+    pair = await startReplicasOnSharedRedis({
       RATE_LIMIT: '4',
       RATE_LIMIT_WINDOW_MS: '10000',
       DUPLICATE_DELAY_MS: '0',
-    };
-    [a, b] = await Promise.all([startGateway(env), startGateway(env)]);
+    });
+    ({ prefix, redis, a, b } = pair);
   });
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop(), backend?.stop()]);
-    if (redis) {
-      await deleteKeys(redis, prefix);
-      redis.disconnect();
-    }
-  });
+  afterAll(() => pair?.stop());
 
   it('requests on two replicas count against one limit', async () => {
     const statuses = [];

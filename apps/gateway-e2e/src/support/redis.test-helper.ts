@@ -1,4 +1,5 @@
-import { freePort, eventually } from '@gatehouse/shared/testing';
+import { AppProcess, eventually, freePort } from '@gatehouse/shared/testing';
+import { startBackend, startGateway } from './traffic.test-helper';
 import Redis from 'ioredis';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -104,6 +105,46 @@ export async function startOwnRedis(): Promise<OwnRedis> {
         child.kill('SIGKILL');
         await exited;
       }
+    },
+  };
+}
+
+export interface ReplicaPair {
+  prefix: string;
+  redis: Redis;
+  backend: AppProcess;
+  a: AppProcess;
+  b: AppProcess;
+  stop(): Promise<void>;
+}
+
+// Two gateway replicas in front of one backend, sharing the machine's Redis under a fresh prefix.
+export async function startReplicasOnSharedRedis(
+  env: Record<string, string>,
+): Promise<ReplicaPair> {
+  const prefix = uniquePrefix();
+  const redis = await connectSharedRedis();
+  const backend = await startBackend();
+  const replicaEnv = {
+    BACKEND_URL: backend.url,
+    REDIS_URL: SHARED_REDIS_URL,
+    REDIS_PREFIX: prefix,
+    ...env,
+  };
+  const [a, b] = await Promise.all([
+    startGateway(replicaEnv),
+    startGateway(replicaEnv),
+  ]);
+  return {
+    prefix,
+    redis,
+    backend,
+    a,
+    b,
+    stop: async () => {
+      await Promise.all([a.stop(), b.stop(), backend.stop()]);
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
     },
   };
 }

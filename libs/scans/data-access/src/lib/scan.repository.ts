@@ -229,15 +229,13 @@ export class ScanRepository implements OnModuleInit {
         .sort({ createdAt: 1 })
         .limit(batch)
         .lean();
-      for (const scan of shuffle(accepted)) {
-        const claimed = await this.tryClaim(
-          this.toRecord(scan),
-          workerId,
-          options,
-          exhausted,
-        );
-        if (claimed) return { claimed, exhausted };
-      }
+      const fromAccepted = await this.claimFirst(
+        accepted,
+        workerId,
+        options,
+        exhausted,
+      );
+      if (fromAccepted) return { claimed: fromAccepted, exhausted };
       const expired = await this.scans
         .find(
           { status: ScanStatus.Running, leaseUntil: { $lt: new Date() } },
@@ -246,17 +244,34 @@ export class ScanRepository implements OnModuleInit {
         .sort({ leaseUntil: 1 })
         .limit(batch)
         .lean();
-      for (const scan of shuffle(expired)) {
-        const claimed = await this.tryClaim(
-          this.toRecord(scan),
-          workerId,
-          options,
-          exhausted,
-        );
-        if (claimed) return { claimed, exhausted };
-      }
+      const fromExpired = await this.claimFirst(
+        expired,
+        workerId,
+        options,
+        exhausted,
+      );
+      if (fromExpired) return { claimed: fromExpired, exhausted };
       return { claimed: null, exhausted };
     });
+  }
+
+  // Tries the candidates in random order, so that workers polling together spread out.
+  private async claimFirst(
+    candidates: Parameters<ScanRepository['toRecord']>[0][],
+    workerId: string,
+    options: ClaimOptions,
+    exhausted: ExhaustedScan[],
+  ): Promise<ClaimResult['claimed']> {
+    for (const scan of shuffle(candidates)) {
+      const claimed = await this.tryClaim(
+        this.toRecord(scan),
+        workerId,
+        options,
+        exhausted,
+      );
+      if (claimed) return claimed;
+    }
+    return null;
   }
 
   // Claims one given scan if it is claimable now; null when another worker holds or won it.
