@@ -209,7 +209,8 @@ describe('ScanRepository against a real database', () => {
         await repo.renewLease(scan.scanId, 1, 'w-a', 60_000),
       ).toBeInstanceOf(Date);
       expect(await repo.complete(scan.scanId, 1, 'w-a')).toBe(true);
-      expect(await repo.complete(scan.scanId, 1, 'w-a')).toBe(false);
+      // Idempotent for its owner: a retry of the same outcome is not a lost attempt.
+      expect(await repo.complete(scan.scanId, 1, 'w-a')).toBe(true);
       expect(await repo.findById(scan.scanId)).toMatchObject({
         status: ScanStatus.Complete,
         attempts: 1,
@@ -331,6 +332,20 @@ describe('ScanRepository against a real database', () => {
       expect(await fresh[0].complete(scan.scanId, 1, 'w1')).toBe(false);
     });
 
+    it('treats a retried completion whose first write landed as won, and nothing else', async () => {
+      const fresh = await connectFreshDb();
+      const { scan } = await fresh[0].create({});
+      await fresh[0].claimNext('w1', opts);
+      expect(await fresh[0].complete(scan.scanId, 1, 'w1')).toBe(true);
+      expect(await fresh[0].complete(scan.scanId, 1, 'w1')).toBe(true);
+      expect(await fresh[0].fail(scan.scanId, 1, 'w1', 'late')).toBe(false);
+      expect(await fresh[1].complete(scan.scanId, 1, 'w2')).toBe(false);
+      expect(await fresh[0].findById(scan.scanId)).toMatchObject({
+        status: ScanStatus.Complete,
+        attempts: 1,
+      });
+    });
+
     it('repairs a scan document that lags the attempt log', async () => {
       const fresh = await connectFreshDb();
       const { scan } = await fresh[0].create({});
@@ -342,7 +357,11 @@ describe('ScanRepository against a real database', () => {
           $set: { status: ScanStatus.Accepted, attempts: 0, workerId: null },
         },
       );
+      // Other workers neither claim nor touch a live claim's view; its owner mends it on renewal.
       expect((await fresh[1].claimNext('w2', opts)).claimed).toBeNull();
+      expect(
+        await fresh[0].renewLease(scan.scanId, 1, 'w1', opts.leaseMs),
+      ).not.toBeNull();
       expect(await fresh[0].findById(scan.scanId)).toMatchObject({
         status: ScanStatus.Running,
         attempts: 1,

@@ -313,10 +313,12 @@ export class ScanRepository implements OnModuleInit {
         (await this.superseded(scanId, attempt))
       )
         return null;
-      await this.scans.updateOne(
-        { scanId, attempts: attempt, status: ScanStatus.Running, workerId },
-        { $set: { leaseUntil } },
-      );
+      // The owner re-projects its whole claim, not just the lease: it is the only writer of a
+      // live claim's view, so this also mends a view that a stale write-back rolled back.
+      const claim = await this.attemptLog
+        .findOne({ _id: attemptKey(scanId, attempt) })
+        .lean<ScanAttempt>();
+      if (claim) await this.projectClaim({ ...claim, leaseUntil });
       return leaseUntil;
     });
   }
@@ -401,7 +403,15 @@ export class ScanRepository implements OnModuleInit {
           ? { error: outcome.error }
           : {}),
       };
-      if (!(await this.append(end))) return false;
+      if (!(await this.append(end))) {
+        // A retry whose first try did land (its reply was lost) finds its own entry: a win.
+        const existing = await this.attemptLog
+          .findOne({ _id: end._id })
+          .lean<ScanAttempt>();
+        if (!isSameEnd(existing, end)) return false;
+        await this.projectEnd(existing as ScanAttempt);
+        return true;
+      }
       await this.projectEnd(end);
       return true;
     });
@@ -442,11 +452,11 @@ export class ScanRepository implements OnModuleInit {
       return null;
     }
     const now = Date.now();
-    if (last.leaseUntil && last.leaseUntil.getTime() > now) {
-      if (scan.attempts !== last.attempt || scan.status !== ScanStatus.Running)
-        await this.projectClaim(last);
-      return null;
-    }
+    // A live claim is projected by its winner alone. Projecting it from here raced the
+    // winner's own end on FerretDB: the stale write-back put a finished scan back to
+    // Running until its lease expired. A winner that crashed before projecting leaves
+    // the scan Accepted, and it is reclaimed once the lease expires.
+    if (last.leaseUntil && last.leaseUntil.getTime() > now) return null;
     if (last.attempt >= options.maxAttempts && !last.released) {
       const error = `lease expired on attempt ${last.attempt} of ${options.maxAttempts} (worker ${last.workerId} stopped renewing it)`;
       const end: ScanAttempt = {
@@ -596,4 +606,14 @@ export class ScanRepository implements OnModuleInit {
         : error;
     }
   }
+}
+
+function isSameEnd(existing: ScanAttempt | null, end: ScanAttempt): boolean {
+  return (
+    existing !== null &&
+    existing.kind === 'end' &&
+    existing.attempt === end.attempt &&
+    existing.workerId === end.workerId &&
+    existing.status === end.status
+  );
 }
