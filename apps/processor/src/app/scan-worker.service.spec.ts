@@ -40,7 +40,15 @@ function claim(scanId: string): ClaimedScan {
   };
 }
 
-function fakeRepository(queue: ClaimedScan[]) {
+type FakeRepository = Record<
+  'claimNext' | 'renewLease' | 'complete' | 'fail' | 'release',
+  jest.Mock
+>;
+
+function fakeRepository(
+  queue: ClaimedScan[],
+  overrides: Partial<FakeRepository> = {},
+) {
   const calls = {
     complete: [] as string[],
     fail: [] as string[],
@@ -68,6 +76,7 @@ function fakeRepository(queue: ClaimedScan[]) {
     release: jest.fn(
       async (scanId: string) => (calls.release.push(scanId), true),
     ),
+    ...overrides,
   };
   return {
     repository: repository as unknown as ScanRepository,
@@ -81,6 +90,36 @@ const logger = {
   warn: jest.fn(),
   error: jest.fn(),
 } as unknown as PinoLogger;
+
+function recordingLogger() {
+  const lines: { level: string; fields: Record<string, unknown> }[] = [];
+  const at =
+    (level: string) =>
+    (fields: Record<string, unknown> = {}) =>
+      lines.push({ level, fields });
+  return {
+    logger: {
+      info: jest.fn(at('info')),
+      warn: jest.fn(at('warn')),
+      error: jest.fn(at('error')),
+    } as unknown as PinoLogger,
+    events: (event: string) =>
+      lines.filter((line) => line.fields['event'] === event),
+  };
+}
+
+// A job that runs until it is aborted, and records why.
+function untilAborted() {
+  const reasons: unknown[] = [];
+  const job: ScanJob = (_scan, signal) =>
+    new Promise((_resolve, reject) =>
+      signal.addEventListener('abort', () => {
+        reasons.push(signal.reason);
+        reject(signal.reason);
+      }),
+    );
+  return { job: jest.fn(job), reasons };
+}
 
 describe('ScanWorkerService', () => {
   afterEach(() => register.clear());
@@ -169,5 +208,133 @@ describe('ScanWorkerService', () => {
     const polls = (repository.claimNext as jest.Mock).mock.calls.length;
     await sleep(60);
     expect((repository.claimNext as jest.Mock).mock.calls.length).toBe(polls);
+  });
+
+  it('S-6: a renewal that returns after the previous lease expired aborts the run', async () => {
+    // Each renewal is sent at a third of the lease and takes longer than the rest of it: it
+    // returns a fresh date, but lands after the lease it was meant to extend had passed.
+    const renewLease = jest.fn(async () => {
+      await sleep(250);
+      return new Date(Date.now() + 300);
+    });
+    const { repository, calls } = fakeRepository([claim('a')], {
+      renewLease,
+    });
+    const { job, reasons } = untilAborted();
+    const { logger: log, events } = recordingLogger();
+    const worker = new ScanWorkerService(
+      repository,
+      config({ LEASE_MS: 300, SHUTDOWN_GRACE_MS: 200 }),
+      job,
+      log,
+    );
+    worker.onApplicationBootstrap();
+    await sleep(500);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toMatchObject({ reason: 'lease-lost' });
+    await worker.beforeApplicationShutdown();
+    expect(renewLease).toHaveBeenCalledTimes(1);
+    expect(calls.complete).toEqual([]);
+    expect(calls.release).toEqual([]);
+    expect(events('scan.lease-lost')).toEqual([
+      {
+        level: 'warn',
+        fields: expect.objectContaining({
+          scanId: 'a',
+          attempt: 1,
+          workerId: worker.workerId,
+          cause: expect.stringContaining('after the previous lease'),
+        }),
+      },
+    ]);
+  });
+
+  it('S-8: a claim won by a poll still in flight at shutdown is released, not run', async () => {
+    let resolveClaim: (result: ClaimResult) => void = () => undefined;
+    const claimNext = jest.fn(
+      () =>
+        new Promise<ClaimResult>((resolve) => {
+          resolveClaim = resolve;
+        }),
+    );
+    const { repository, calls } = fakeRepository([], { claimNext });
+    const job = jest.fn(async () => undefined);
+    const { logger: log, events } = recordingLogger();
+    const worker = new ScanWorkerService(repository, config(), job, log);
+    worker.onApplicationBootstrap();
+    await sleep(10);
+    expect(claimNext).toHaveBeenCalledTimes(1);
+    const stopped = worker.beforeApplicationShutdown();
+    await sleep(10);
+    resolveClaim({ claimed: claim('late'), exhausted: [] });
+    await stopped;
+    expect(job).not.toHaveBeenCalled();
+    expect(calls.complete).toEqual([]);
+    expect(calls.release).toEqual(['late']);
+    expect(claimNext).toHaveBeenCalledTimes(1);
+    expect(events('scan.released')).toEqual([
+      {
+        level: 'info',
+        fields: expect.objectContaining({
+          scanId: 'late',
+          attempt: 1,
+          workerId: worker.workerId,
+          released: true,
+        }),
+      },
+    ]);
+  });
+
+  it('S-8: a drain whose complete() keeps failing gives up by the shutdown deadline', async () => {
+    const complete = jest.fn(async () => {
+      throw new Error('database away');
+    });
+    const { repository } = fakeRepository([claim('a')], { complete });
+    const job: ScanJob = async () => {
+      await sleep(50);
+    };
+    const { logger: log, events } = recordingLogger();
+    const worker = new ScanWorkerService(
+      repository,
+      // The lease alone would keep the retries going for 10 s.
+      config({ SHUTDOWN_GRACE_MS: 500, LEASE_MS: 10_000 }),
+      job,
+      log,
+    );
+    worker.onApplicationBootstrap();
+    await sleep(20);
+    const started = Date.now();
+    await worker.beforeApplicationShutdown();
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(complete.mock.calls.length).toBeGreaterThan(1);
+    expect(events('scan.complete')).toEqual([]);
+    expect(events('scan.unrecorded')).toEqual([
+      {
+        level: 'warn',
+        fields: expect.objectContaining({
+          scanId: 'a',
+          attempt: 1,
+          workerId: worker.workerId,
+        }),
+      },
+    ]);
+  });
+
+  it('S-8: a drain whose release() never settles still ends within the grace period', async () => {
+    const release = jest.fn(() => new Promise<boolean>(() => undefined));
+    const { repository } = fakeRepository([claim('a')], { release });
+    const { job } = untilAborted();
+    const worker = new ScanWorkerService(
+      repository,
+      config({ SHUTDOWN_GRACE_MS: 300, LEASE_MS: 10_000 }),
+      job,
+      logger,
+    );
+    worker.onApplicationBootstrap();
+    await sleep(20);
+    const started = Date.now();
+    await worker.beforeApplicationShutdown();
+    expect(Date.now() - started).toBeLessThan(300);
+    expect(release).toHaveBeenCalledTimes(1);
   });
 });

@@ -16,20 +16,48 @@ import { SCAN_JOB, ScanJob, ScanJobError } from './scan-job';
 type StopReason = 'lease-lost' | 'shutdown';
 
 class StopRun extends Error {
-  constructor(readonly reason: StopReason) {
+  // details: why the run stopped, added to the state-change log line.
+  constructor(
+    readonly reason: StopReason,
+    readonly details: Record<string, unknown> = {},
+  ) {
     super(reason);
   }
 }
 
-interface RunningScan {
+// What a write needs to know about the attempt it writes for.
+interface Attempt {
   scan: ClaimedScan;
   leaseUntil: Date;
+}
+
+interface RunningScan extends Attempt {
   controller: AbortController;
   done: Promise<void>;
 }
 
 const sleep = (ms: number) =>
   new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const TIMED_OUT = Symbol('timed out');
+
+// Settles with the promise, or with TIMED_OUT at the deadline (the promise is left to settle
+// on its own; its rejection is swallowed).
+function untilDeadline<T>(
+  promise: Promise<T>,
+  deadline: number,
+): Promise<T | typeof TIMED_OUT> {
+  if (!Number.isFinite(deadline)) return promise;
+  promise.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(
+      () => resolve(TIMED_OUT),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 // S-4..S-9: polls, claims under a lease, runs, renews, finishes; drains on shutdown.
 @Injectable()
@@ -40,6 +68,10 @@ export class ScanWorkerService
 
   private readonly running = new Map<string, RunningScan>();
   private stopping = false;
+  // Set with `stopping`: in-flight scans still running then are aborted and released.
+  private abortAt = Number.POSITIVE_INFINITY;
+  // Set with `stopping`: no write, retry or wait of the drain goes past this (S-8).
+  private shutdownDeadline = Number.POSITIVE_INFINITY;
   private loop: Promise<void> = Promise.resolve();
   private wakeUp: () => void = () => undefined;
 
@@ -93,28 +125,44 @@ export class ScanWorkerService
   }
 
   // S-8: stop claiming, let in-flight scans finish within the grace period, release the rest.
+  // Scans still running at `abortAt` are aborted and released; every write of the drain gives up
+  // at `shutdownDeadline` (its lease then expires and another worker reclaims the scan), so the
+  // drain ends within SHUTDOWN_GRACE_MS and the process exits 0.
   async beforeApplicationShutdown(): Promise<void> {
     const started = Date.now();
+    const grace = this.config.SHUTDOWN_GRACE_MS;
+    const reserve = Math.min(1_000, Math.floor(grace / 5));
+    this.abortAt = started + grace - reserve;
+    this.shutdownDeadline = started + grace - Math.floor(reserve / 4);
     this.stopping = true;
     this.wakeUp();
-    await this.loop;
-    const reserve = Math.min(
-      1_000,
-      Math.floor(this.config.SHUTDOWN_GRACE_MS / 5),
-    );
-    const deadline = started + this.config.SHUTDOWN_GRACE_MS - reserve;
+    // A poll in flight may still win a claim: the loop releases it before it ends.
+    if ((await untilDeadline(this.loop, this.shutdownDeadline)) === TIMED_OUT)
+      this.logger.warn(
+        { workerId: this.workerId },
+        'poll still in flight at the shutdown deadline; not waiting for it',
+      );
     this.logger.info(
       { workerId: this.workerId, inFlight: this.running.size },
       'draining',
     );
-    await Promise.race([
-      this.allDone(),
-      sleep(Math.max(0, deadline - Date.now())),
-    ]);
+    await untilDeadline(this.allDone(), this.abortAt);
     for (const run of this.running.values())
       run.controller.abort(new StopRun('shutdown'));
-    await this.allDone();
-    this.logger.info({ workerId: this.workerId }, 'drained');
+    if (
+      (await untilDeadline(this.allDone(), this.shutdownDeadline)) === TIMED_OUT
+    )
+      this.logger.warn(
+        {
+          workerId: this.workerId,
+          inFlight: [...this.running.values()].map((run) => ({
+            scanId: run.scan.scanId,
+            attempt: run.scan.attempt,
+          })),
+        },
+        'drain deadline reached; leaving the rest to lease expiry',
+      );
+    else this.logger.info({ workerId: this.workerId }, 'drained');
   }
 
   private allDone(): Promise<void> {
@@ -158,6 +206,15 @@ export class ScanWorkerService
           'poll failed; backing off',
         );
       }
+      if (claim && this.stopping) {
+        // S-8: the claim was won after shutdown began; give it back without running it.
+        this.logClaimed(claim);
+        this.claimed.inc({ reclaimed: String(claim.reclaimed) });
+        await this.release({ scan: claim, leaseUntil: claim.leaseUntil }, 0, {
+          claimedWhileStopping: true,
+        });
+        break;
+      }
       if (claim) {
         idleMs = this.config.POLL_MIN_MS;
         this.start(claim);
@@ -195,6 +252,15 @@ export class ScanWorkerService
     this.running.set(key, run);
     this.inFlight.set(this.running.size);
     this.claimed.inc({ reclaimed: String(scan.reclaimed) });
+    this.logClaimed(scan);
+    run.done = this.execute(run).finally(() => {
+      this.running.delete(key);
+      this.inFlight.set(this.running.size);
+      this.wakeUp();
+    });
+  }
+
+  private logClaimed(scan: ClaimedScan): void {
     this.logger.info(
       {
         event: 'scan.running',
@@ -209,11 +275,38 @@ export class ScanWorkerService
       },
       'scan claimed',
     );
-    run.done = this.execute(run).finally(() => {
-      this.running.delete(key);
-      this.inFlight.set(this.running.size);
-      this.wakeUp();
-    });
+  }
+
+  // S-8: gives the attempt back (bounded by the shutdown deadline) and logs the state change.
+  private async release(
+    attempt: Attempt,
+    seconds: number,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    const { scan } = attempt;
+    const released = await this.retrying(
+      () => this.scans.release(scan.scanId, scan.attempt, this.workerId),
+      attempt,
+    );
+    this.released.inc();
+    this.duration.observe({ outcome: 'released' }, seconds);
+    this.logger.info(
+      {
+        event: 'scan.released',
+        scanId: scan.scanId,
+        attempt: scan.attempt,
+        workerId: this.workerId,
+        from: ScanStatus.Running,
+        to: ScanStatus.Accepted,
+        released: released === true,
+        ...extra,
+      },
+      released
+        ? 'scan released for another worker'
+        : released === false
+          ? 'scan not released: its lease had already passed on'
+          : 'scan not released in time: its lease will expire and another worker reclaims it',
+    );
   }
 
   private async execute(run: RunningScan): Promise<void> {
@@ -252,30 +345,13 @@ export class ScanWorkerService
       this.lost.inc();
       this.duration.observe({ outcome: 'lease-lost' }, seconds);
       this.logger.warn(
-        { event: 'scan.lease-lost', ...fields },
-        'lease lost: another worker owns this scan now; nothing written',
+        { event: 'scan.lease-lost', ...fields, ...outcome.details },
+        'lease lost: another worker may own this scan now; nothing written',
       );
       return;
     }
     if (outcome instanceof StopRun) {
-      const released = await this.retrying(
-        () => this.scans.release(scan.scanId, scan.attempt, this.workerId),
-        run,
-      );
-      this.released.inc();
-      this.duration.observe({ outcome: 'released' }, seconds);
-      this.logger.info(
-        {
-          event: 'scan.released',
-          ...fields,
-          from: ScanStatus.Running,
-          to: ScanStatus.Accepted,
-          released,
-        },
-        released
-          ? 'scan released for another worker'
-          : 'scan not released: its lease had already passed on',
-      );
+      await this.release(run, seconds);
       return;
     }
     const written = await this.retrying(
@@ -290,6 +366,14 @@ export class ScanWorkerService
             ),
       run,
     );
+    if (written === null) {
+      this.duration.observe({ outcome: 'unrecorded' }, seconds);
+      this.logger.warn(
+        { event: 'scan.unrecorded', ...fields, outcome: outcome.status },
+        'result not recorded: the lease will expire and another worker runs the scan again',
+      );
+      return;
+    }
     if (!written) {
       this.lost.inc();
       this.duration.observe({ outcome: 'fenced' }, seconds);
@@ -316,15 +400,23 @@ export class ScanWorkerService
     else this.logger.warn({ ...line, error: outcome.error }, 'scan failed');
   }
 
-  // Renews at a third of the lease. A renewal that lands after the lease has already passed
-  // cannot be trusted (another worker may have taken over), so the run stops instead.
+  // Renews at a third of the lease. A renewal that lands after the lease in force when it was
+  // sent has passed cannot be trusted (another worker may have reclaimed in between, ADR 0002),
+  // so the run stops instead, as when the renewal finds the attempt superseded.
   private keepLease(run: RunningScan): { stop(): Promise<void> } {
     const { scan, controller } = run;
     let inFlight: Promise<void> = Promise.resolve();
     const interval = Math.max(50, Math.floor(this.config.LEASE_MS / 3));
     const renew = async () => {
-      if (Date.now() >= run.leaseUntil.getTime()) {
-        controller.abort(new StopRun('lease-lost'));
+      if (controller.signal.aborted) return;
+      const previousLeaseUntil = run.leaseUntil;
+      if (Date.now() >= previousLeaseUntil.getTime()) {
+        controller.abort(
+          new StopRun('lease-lost', {
+            cause: 'lease expired before it could be renewed',
+            leaseUntil: previousLeaseUntil.toISOString(),
+          }),
+        );
         return;
       }
       try {
@@ -334,8 +426,22 @@ export class ScanWorkerService
           this.workerId,
           this.config.LEASE_MS,
         );
-        if (leaseUntil) run.leaseUntil = leaseUntil;
-        else controller.abort(new StopRun('lease-lost'));
+        const landedAt = Date.now();
+        if (!leaseUntil)
+          controller.abort(
+            new StopRun('lease-lost', {
+              cause: 'renewal found a later entry in the attempt log',
+            }),
+          );
+        else if (landedAt >= previousLeaseUntil.getTime())
+          controller.abort(
+            new StopRun('lease-lost', {
+              cause: 'renewal landed after the previous lease had expired',
+              leaseUntil: previousLeaseUntil.toISOString(),
+              renewedAt: new Date(landedAt).toISOString(),
+            }),
+          );
+        else run.leaseUntil = leaseUntil;
       } catch (error) {
         this.logger.warn(
           {
@@ -360,29 +466,44 @@ export class ScanWorkerService
   }
 
   // Writes are retried while the database is briefly away, but never past the lease: after
-  // that the fence decides, and it will refuse a stale write anyway.
+  // that the fence decides, and it will refuse a stale write anyway. Once stopping, never past
+  // the shutdown deadline either (S-8): the write is given up, the lease expires and another
+  // worker reclaims the scan, so nothing is lost. Null means it gave up (nothing known to be
+  // written); false means the repository refused the write.
   private async retrying(
     write: () => Promise<boolean>,
-    run: RunningScan,
-  ): Promise<boolean> {
+    attempt: Attempt,
+  ): Promise<boolean | null> {
+    const fields = {
+      scanId: attempt.scan.scanId,
+      attempt: attempt.scan.attempt,
+      workerId: this.workerId,
+    };
     for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+      let failure: unknown;
       try {
-        return await write();
+        const result = await untilDeadline(write(), this.shutdownDeadline);
+        if (result !== TIMED_OUT) return result;
+        failure = new Error('write still pending at the shutdown deadline');
       } catch (error) {
-        if (Date.now() + delay >= run.leaseUntil.getTime()) {
-          this.logger.error(
-            {
-              err: error,
-              scanId: run.scan.scanId,
-              attempt: run.scan.attempt,
-              workerId: this.workerId,
-            },
-            'could not record the result before the lease ran out',
-          );
-          return false;
-        }
-        await sleep(delay);
+        failure = error;
       }
+      const now = Date.now();
+      if (now + delay >= this.shutdownDeadline) {
+        this.logger.error(
+          { err: failure, ...fields },
+          'shutdown deadline reached: giving up the write; the lease will expire and another worker reclaims the scan',
+        );
+        return null;
+      }
+      if (now + delay >= attempt.leaseUntil.getTime()) {
+        this.logger.error(
+          { err: failure, ...fields },
+          'could not record the result before the lease ran out',
+        );
+        return null;
+      }
+      await sleep(delay);
     }
   }
 }
