@@ -35,7 +35,8 @@ run() {
 
 if [ -z "${MONGODB_URI:-}" ]; then
   mongo_port=${TEST_DB_PORT:-27017}
-  tools/test-db/run.sh --addr "127.0.0.1:$mongo_port" --dir .data/test-db &
+  # Errors only: FerretDB's own warnings are plain text and would break the all-JSON output.
+  tools/test-db/run.sh --addr "127.0.0.1:$mongo_port" --dir .data/test-db --log-level error &
   pids+=($!)
   export MONGODB_URI="mongodb://127.0.0.1:$mongo_port/gatehouse"
   for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$mongo_port") 2>/dev/null && break; sleep 0.1; done

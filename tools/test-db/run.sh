@@ -1,6 +1,6 @@
 #!/usr/bin/env sh
 # Runs the test database (FerretDB over SQLite) in the foreground.
-# Usage: tools/test-db/run.sh [--addr 127.0.0.1:27017] [--dir .data/test-db]
+# Usage: tools/test-db/run.sh [--addr 127.0.0.1:27017] [--dir .data/test-db] [--log-level warn]
 # Builds tools/test-db/bin/test-db first when it is missing (needs Go >= 1.24).
 set -eu
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
@@ -17,11 +17,13 @@ if [ ! -x "$bin" ]; then
 fi
 addr=127.0.0.1:27017
 dir="$here/../../.data/test-db"
+level=warn
 while [ $# -gt 0 ]; do
   case "$1" in
     --addr) addr=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
+    --log-level) level=$2; shift 2 ;;
     *) echo "test-db: unknown argument $1 (use --addr HOST:PORT --dir DIR)" >&2; exit 2 ;;
   esac
 done
-exec "$bin" --addr "$addr" --dir "$dir"
+exec "$bin" --addr "$addr" --dir "$dir" --log-level "$level"
