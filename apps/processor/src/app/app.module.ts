@@ -7,6 +7,7 @@ import { MetricsController } from '@gatehouse/shared/http';
 import { createLoggerModule } from '@gatehouse/shared/logging';
 import { PROCESSOR_CONFIG, ProcessorConfig } from './processor.config';
 import { SCAN_JOB, simulatedScanJob } from './scan-job';
+import { ScanWorkerMetrics } from './scan-worker.metrics';
 import { ScanWorkerService } from './scan-worker.service';
 
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
             failureRate: config.FAILURE_RATE,
           }),
         },
+        ScanWorkerMetrics,
         ScanWorkerService,
       ],
     };

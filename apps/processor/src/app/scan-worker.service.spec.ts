@@ -7,6 +7,7 @@ import type { PinoLogger } from '@gatehouse/shared/logging';
 import { register } from 'prom-client';
 import type { ProcessorConfig } from './processor.config';
 import type { ScanJob } from './scan-job';
+import { ScanWorkerMetrics } from './scan-worker.metrics';
 import { ScanWorkerService } from './scan-worker.service';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -130,7 +131,13 @@ describe('ScanWorkerService', () => {
     const job: ScanJob = async () => {
       if (n++ === 1) throw new Error('boom');
     };
-    const worker = new ScanWorkerService(repository, config(), job, logger);
+    const worker = new ScanWorkerService(
+      repository,
+      config(),
+      job,
+      logger,
+      new ScanWorkerMetrics(),
+    );
     worker.onApplicationBootstrap();
     await sleep(100);
     await worker.beforeApplicationShutdown();
@@ -158,6 +165,7 @@ describe('ScanWorkerService', () => {
       config({ CONCURRENCY: 2 }),
       job,
       logger,
+      new ScanWorkerMetrics(),
     );
     worker.onApplicationBootstrap();
     await sleep(200);
@@ -177,6 +185,7 @@ describe('ScanWorkerService', () => {
       config({ LEASE_MS: 150 }),
       job,
       logger,
+      new ScanWorkerMetrics(),
     );
     loseLease();
     worker.onApplicationBootstrap();
@@ -198,6 +207,7 @@ describe('ScanWorkerService', () => {
       config({ SHUTDOWN_GRACE_MS: 200, LEASE_MS: 10_000 }),
       job,
       logger,
+      new ScanWorkerMetrics(),
     );
     worker.onApplicationBootstrap();
     await sleep(50);
@@ -227,6 +237,7 @@ describe('ScanWorkerService', () => {
       config({ LEASE_MS: 300, SHUTDOWN_GRACE_MS: 200 }),
       job,
       log,
+      new ScanWorkerMetrics(),
     );
     worker.onApplicationBootstrap();
     await sleep(500);
@@ -260,7 +271,13 @@ describe('ScanWorkerService', () => {
     const { repository, calls } = fakeRepository([], { claimNext });
     const job = jest.fn(async () => undefined);
     const { logger: log, events } = recordingLogger();
-    const worker = new ScanWorkerService(repository, config(), job, log);
+    const worker = new ScanWorkerService(
+      repository,
+      config(),
+      job,
+      log,
+      new ScanWorkerMetrics(),
+    );
     worker.onApplicationBootstrap();
     await sleep(10);
     expect(claimNext).toHaveBeenCalledTimes(1);
@@ -300,6 +317,7 @@ describe('ScanWorkerService', () => {
       config({ SHUTDOWN_GRACE_MS: 500, LEASE_MS: 10_000 }),
       job,
       log,
+      new ScanWorkerMetrics(),
     );
     worker.onApplicationBootstrap();
     await sleep(20);
@@ -329,6 +347,7 @@ describe('ScanWorkerService', () => {
       config({ SHUTDOWN_GRACE_MS: 300, LEASE_MS: 10_000 }),
       job,
       logger,
+      new ScanWorkerMetrics(),
     );
     worker.onApplicationBootstrap();
     await sleep(20);

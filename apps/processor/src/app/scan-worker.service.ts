@@ -9,54 +9,20 @@ import { ScanStatus } from '@gatehouse/shared/contracts';
 import { InjectPinoLogger, PinoLogger } from '@gatehouse/shared/logging';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import {
+  AttemptOutcome,
+  AttemptOutcomeRecorder,
+} from './attempt-outcome.recorder';
+import { BoundedRetry } from './bounded-retry';
+import { LeasedRun, LeaseKeeper } from './lease-keeper';
 import { PROCESSOR_CONFIG, ProcessorConfig } from './processor.config';
 import { SCAN_JOB, ScanJob, ScanJobError } from './scan-job';
+import { ScanWorkerMetrics } from './scan-worker.metrics';
+import { StopRun } from './stop-run';
+import { TIMED_OUT, untilDeadline } from './until-deadline';
 
-type StopReason = 'lease-lost' | 'shutdown';
-
-class StopRun extends Error {
-  // details: why the run stopped, added to the state-change log line.
-  constructor(
-    readonly reason: StopReason,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(reason);
-  }
-}
-
-// What a write needs to know about the attempt it writes for.
-interface Attempt {
-  scan: ClaimedScan;
-  leaseUntil: Date;
-}
-
-interface RunningScan extends Attempt {
-  controller: AbortController;
+interface RunningScan extends LeasedRun {
   done: Promise<void>;
-}
-
-const sleep = (ms: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-const TIMED_OUT = Symbol('timed out');
-
-// Settles with the promise, or with TIMED_OUT at the deadline (the promise is left to settle
-// on its own; its rejection is swallowed).
-function untilDeadline<T>(
-  promise: Promise<T>,
-  deadline: number,
-): Promise<T | typeof TIMED_OUT> {
-  if (!Number.isFinite(deadline)) return promise;
-  promise.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(
-      () => resolve(TIMED_OUT),
-      Math.max(0, deadline - Date.now()),
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 // S-4..S-9: polls, claims under a lease, runs, renews, finishes; drains on shutdown.
@@ -75,38 +41,8 @@ export class ScanWorkerService
   private loop: Promise<void> = Promise.resolve();
   private wakeUp: () => void = () => undefined;
 
-  private readonly claimed = new Counter({
-    name: 'scans_claimed_total',
-    help: 'Claims won',
-    labelNames: ['reclaimed'] as const,
-  });
-  private readonly finished = new Counter({
-    name: 'scans_finished_total',
-    help: 'Attempts finished',
-    labelNames: ['status'] as const,
-  });
-  private readonly lost = new Counter({
-    name: 'scans_lease_lost_total',
-    help: 'Attempts abandoned because another worker took over',
-  });
-  private readonly released = new Counter({
-    name: 'scans_released_total',
-    help: 'Attempts given back at shutdown',
-  });
-  private readonly exhausted = new Counter({
-    name: 'scans_exhausted_total',
-    help: 'Scans Failed after MAX_ATTEMPTS expired leases',
-  });
-  private readonly inFlight = new Gauge({
-    name: 'scans_in_flight',
-    help: 'Scans this worker is running',
-  });
-  private readonly duration = new Histogram({
-    name: 'scan_run_duration_seconds',
-    help: 'Time from claim to the end of an attempt',
-    labelNames: ['outcome'] as const,
-    buckets: [0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60],
-  });
+  private readonly leases: LeaseKeeper;
+  private readonly outcomes: AttemptOutcomeRecorder;
 
   constructor(
     private readonly scans: ScanRepository,
@@ -114,7 +50,22 @@ export class ScanWorkerService
     @Inject(SCAN_JOB) private readonly job: ScanJob,
     @InjectPinoLogger(ScanWorkerService.name)
     private readonly logger: PinoLogger,
-  ) {}
+    private readonly metrics: ScanWorkerMetrics,
+  ) {
+    this.leases = new LeaseKeeper(
+      scans,
+      this.workerId,
+      config.LEASE_MS,
+      logger,
+    );
+    this.outcomes = new AttemptOutcomeRecorder(
+      scans,
+      this.workerId,
+      new BoundedRetry(this.workerId, logger, () => this.shutdownDeadline),
+      metrics,
+      logger,
+    );
+  }
 
   onApplicationBootstrap(): void {
     this.logger.info(
@@ -185,7 +136,7 @@ export class ScanWorkerService
           maxAttempts: this.config.MAX_ATTEMPTS,
         });
         for (const scan of result.exhausted) {
-          this.exhausted.inc();
+          this.metrics.exhausted.inc();
           this.logger.warn(
             {
               event: 'scan.failed',
@@ -209,10 +160,12 @@ export class ScanWorkerService
       if (claim && this.stopping) {
         // S-8: the claim was won after shutdown began; give it back without running it.
         this.logClaimed(claim);
-        this.claimed.inc({ reclaimed: String(claim.reclaimed) });
-        await this.release({ scan: claim, leaseUntil: claim.leaseUntil }, 0, {
-          claimedWhileStopping: true,
-        });
+        this.metrics.claimed.inc({ reclaimed: String(claim.reclaimed) });
+        await this.outcomes.release(
+          { scan: claim, leaseUntil: claim.leaseUntil },
+          0,
+          { claimedWhileStopping: true },
+        );
         break;
       }
       if (claim) {
@@ -250,12 +203,12 @@ export class ScanWorkerService
       done: Promise.resolve(),
     };
     this.running.set(key, run);
-    this.inFlight.set(this.running.size);
-    this.claimed.inc({ reclaimed: String(scan.reclaimed) });
+    this.metrics.inFlight.set(this.running.size);
+    this.metrics.claimed.inc({ reclaimed: String(scan.reclaimed) });
     this.logClaimed(scan);
     run.done = this.execute(run).finally(() => {
       this.running.delete(key);
-      this.inFlight.set(this.running.size);
+      this.metrics.inFlight.set(this.running.size);
       this.wakeUp();
     });
   }
@@ -277,46 +230,11 @@ export class ScanWorkerService
     );
   }
 
-  // S-8: gives the attempt back (bounded by the shutdown deadline) and logs the state change.
-  private async release(
-    attempt: Attempt,
-    seconds: number,
-    extra: Record<string, unknown> = {},
-  ): Promise<void> {
-    const { scan } = attempt;
-    const released = await this.retrying(
-      () => this.scans.release(scan.scanId, scan.attempt, this.workerId),
-      attempt,
-    );
-    this.released.inc();
-    this.duration.observe({ outcome: 'released' }, seconds);
-    this.logger.info(
-      {
-        event: 'scan.released',
-        scanId: scan.scanId,
-        attempt: scan.attempt,
-        workerId: this.workerId,
-        from: ScanStatus.Running,
-        to: ScanStatus.Accepted,
-        released: released === true,
-        ...extra,
-      },
-      released
-        ? 'scan released for another worker'
-        : released === false
-          ? 'scan not released: its lease had already passed on'
-          : 'scan not released in time: its lease will expire and another worker reclaims it',
-    );
-  }
-
   private async execute(run: RunningScan): Promise<void> {
     const { scan, controller } = run;
     const startedAt = Date.now();
-    const renewer = this.keepLease(run);
-    let outcome:
-      | { status: ScanStatus.Complete }
-      | { status: ScanStatus.Failed; error: string }
-      | StopRun;
+    const renewer = this.leases.keep(run);
+    let outcome: AttemptOutcome;
     try {
       await this.job(scan, controller.signal);
       outcome = { status: ScanStatus.Complete };
@@ -334,176 +252,7 @@ export class ScanWorkerService
         };
     }
     await renewer.stop();
-    const fields = {
-      scanId: scan.scanId,
-      attempt: scan.attempt,
-      workerId: this.workerId,
-    };
     const seconds = (Date.now() - startedAt) / 1_000;
-
-    if (outcome instanceof StopRun && outcome.reason === 'lease-lost') {
-      this.lost.inc();
-      this.duration.observe({ outcome: 'lease-lost' }, seconds);
-      this.logger.warn(
-        { event: 'scan.lease-lost', ...fields, ...outcome.details },
-        'lease lost: another worker may own this scan now; nothing written',
-      );
-      return;
-    }
-    if (outcome instanceof StopRun) {
-      await this.release(run, seconds);
-      return;
-    }
-    const written = await this.retrying(
-      () =>
-        outcome.status === ScanStatus.Complete
-          ? this.scans.complete(scan.scanId, scan.attempt, this.workerId)
-          : this.scans.fail(
-              scan.scanId,
-              scan.attempt,
-              this.workerId,
-              outcome.error,
-            ),
-      run,
-    );
-    if (written === null) {
-      this.duration.observe({ outcome: 'unrecorded' }, seconds);
-      this.logger.warn(
-        { event: 'scan.unrecorded', ...fields, outcome: outcome.status },
-        'result not recorded: the lease will expire and another worker runs the scan again',
-      );
-      return;
-    }
-    if (!written) {
-      this.lost.inc();
-      this.duration.observe({ outcome: 'fenced' }, seconds);
-      this.logger.warn(
-        { event: 'scan.fenced', ...fields, outcome: outcome.status },
-        'late result ignored: a newer attempt or an end exists',
-      );
-      return;
-    }
-    this.finished.inc({ status: outcome.status });
-    this.duration.observe({ outcome: outcome.status }, seconds);
-    const line = {
-      event:
-        outcome.status === ScanStatus.Complete
-          ? 'scan.complete'
-          : 'scan.failed',
-      ...fields,
-      from: ScanStatus.Running,
-      to: outcome.status,
-      durationMs: Math.round(seconds * 1_000),
-    };
-    if (outcome.status === ScanStatus.Complete)
-      this.logger.info(line, 'scan complete');
-    else this.logger.warn({ ...line, error: outcome.error }, 'scan failed');
-  }
-
-  // Renews at a third of the lease. A renewal that lands after the lease in force when it was
-  // sent has passed cannot be trusted (another worker may have reclaimed in between, ADR 0002),
-  // so the run stops instead, as when the renewal finds the attempt superseded.
-  private keepLease(run: RunningScan): { stop(): Promise<void> } {
-    const { scan, controller } = run;
-    let inFlight: Promise<void> = Promise.resolve();
-    const interval = Math.max(50, Math.floor(this.config.LEASE_MS / 3));
-    const renew = async () => {
-      if (controller.signal.aborted) return;
-      const previousLeaseUntil = run.leaseUntil;
-      if (Date.now() >= previousLeaseUntil.getTime()) {
-        controller.abort(
-          new StopRun('lease-lost', {
-            cause: 'lease expired before it could be renewed',
-            leaseUntil: previousLeaseUntil.toISOString(),
-          }),
-        );
-        return;
-      }
-      try {
-        const leaseUntil = await this.scans.renewLease(
-          scan.scanId,
-          scan.attempt,
-          this.workerId,
-          this.config.LEASE_MS,
-        );
-        const landedAt = Date.now();
-        if (!leaseUntil)
-          controller.abort(
-            new StopRun('lease-lost', {
-              cause: 'renewal found a later entry in the attempt log',
-            }),
-          );
-        else if (landedAt >= previousLeaseUntil.getTime())
-          controller.abort(
-            new StopRun('lease-lost', {
-              cause: 'renewal landed after the previous lease had expired',
-              leaseUntil: previousLeaseUntil.toISOString(),
-              renewedAt: new Date(landedAt).toISOString(),
-            }),
-          );
-        else run.leaseUntil = leaseUntil;
-      } catch (error) {
-        this.logger.warn(
-          {
-            err: error,
-            scanId: scan.scanId,
-            attempt: scan.attempt,
-            workerId: this.workerId,
-          },
-          'lease renewal failed; will retry',
-        );
-      }
-    };
-    const timer = setInterval(() => {
-      inFlight = inFlight.then(renew);
-    }, interval);
-    return {
-      stop: async () => {
-        clearInterval(timer);
-        await inFlight;
-      },
-    };
-  }
-
-  // Writes are retried while the database is briefly away, but never past the lease: after
-  // that the fence decides, and it will refuse a stale write anyway. Once stopping, never past
-  // the shutdown deadline either (S-8): the write is given up, the lease expires and another
-  // worker reclaims the scan, so nothing is lost. Null means it gave up (nothing known to be
-  // written); false means the repository refused the write.
-  private async retrying(
-    write: () => Promise<boolean>,
-    attempt: Attempt,
-  ): Promise<boolean | null> {
-    const fields = {
-      scanId: attempt.scan.scanId,
-      attempt: attempt.scan.attempt,
-      workerId: this.workerId,
-    };
-    for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
-      let failure: unknown;
-      try {
-        const result = await untilDeadline(write(), this.shutdownDeadline);
-        if (result !== TIMED_OUT) return result;
-        failure = new Error('write still pending at the shutdown deadline');
-      } catch (error) {
-        failure = error;
-      }
-      const now = Date.now();
-      if (now + delay >= this.shutdownDeadline) {
-        this.logger.error(
-          { err: failure, ...fields },
-          'shutdown deadline reached: giving up the write; the lease will expire and another worker reclaims the scan',
-        );
-        return null;
-      }
-      if (now + delay >= attempt.leaseUntil.getTime()) {
-        this.logger.error(
-          { err: failure, ...fields },
-          'could not record the result before the lease ran out',
-        );
-        return null;
-      }
-      await sleep(delay);
-    }
+    await this.outcomes.record(run, outcome, seconds);
   }
 }

@@ -1,0 +1,126 @@
+import { ScanRepository } from '@gatehouse/scans/data-access';
+import { ScanStatus } from '@gatehouse/shared/contracts';
+import { PinoLogger } from '@gatehouse/shared/logging';
+import { Attempt, BoundedRetry } from './bounded-retry';
+import { ScanWorkerMetrics } from './scan-worker.metrics';
+import { StopRun } from './stop-run';
+
+export type AttemptOutcome =
+  | { status: ScanStatus.Complete }
+  | { status: ScanStatus.Failed; error: string }
+  | StopRun;
+
+// Writes how an attempt ended (fenced by attempt and worker), counts it, and logs the state
+// change. Writes go through the bounded retry, so none outlives the lease or the drain.
+export class AttemptOutcomeRecorder {
+  constructor(
+    private readonly scans: ScanRepository,
+    private readonly workerId: string,
+    private readonly retry: BoundedRetry,
+    private readonly metrics: ScanWorkerMetrics,
+    private readonly logger: PinoLogger,
+  ) {}
+
+  async record(
+    attempt: Attempt,
+    outcome: AttemptOutcome,
+    seconds: number,
+  ): Promise<void> {
+    const { scan } = attempt;
+    const fields = {
+      scanId: scan.scanId,
+      attempt: scan.attempt,
+      workerId: this.workerId,
+    };
+
+    if (outcome instanceof StopRun && outcome.reason === 'lease-lost') {
+      this.metrics.lost.inc();
+      this.metrics.duration.observe({ outcome: 'lease-lost' }, seconds);
+      this.logger.warn(
+        { event: 'scan.lease-lost', ...fields, ...outcome.details },
+        'lease lost: another worker may own this scan now; nothing written',
+      );
+      return;
+    }
+    if (outcome instanceof StopRun) {
+      await this.release(attempt, seconds);
+      return;
+    }
+    const written = await this.retry.write(
+      () =>
+        outcome.status === ScanStatus.Complete
+          ? this.scans.complete(scan.scanId, scan.attempt, this.workerId)
+          : this.scans.fail(
+              scan.scanId,
+              scan.attempt,
+              this.workerId,
+              outcome.error,
+            ),
+      attempt,
+    );
+    if (written === null) {
+      this.metrics.duration.observe({ outcome: 'unrecorded' }, seconds);
+      this.logger.warn(
+        { event: 'scan.unrecorded', ...fields, outcome: outcome.status },
+        'result not recorded: the lease will expire and another worker runs the scan again',
+      );
+      return;
+    }
+    if (!written) {
+      this.metrics.lost.inc();
+      this.metrics.duration.observe({ outcome: 'fenced' }, seconds);
+      this.logger.warn(
+        { event: 'scan.fenced', ...fields, outcome: outcome.status },
+        'late result ignored: a newer attempt or an end exists',
+      );
+      return;
+    }
+    this.metrics.finished.inc({ status: outcome.status });
+    this.metrics.duration.observe({ outcome: outcome.status }, seconds);
+    const line = {
+      event:
+        outcome.status === ScanStatus.Complete
+          ? 'scan.complete'
+          : 'scan.failed',
+      ...fields,
+      from: ScanStatus.Running,
+      to: outcome.status,
+      durationMs: Math.round(seconds * 1_000),
+    };
+    if (outcome.status === ScanStatus.Complete)
+      this.logger.info(line, 'scan complete');
+    else this.logger.warn({ ...line, error: outcome.error }, 'scan failed');
+  }
+
+  // S-8: gives the attempt back (bounded by the shutdown deadline) and logs the state change.
+  async release(
+    attempt: Attempt,
+    seconds: number,
+    extra: Record<string, unknown> = {},
+  ): Promise<void> {
+    const { scan } = attempt;
+    const released = await this.retry.write(
+      () => this.scans.release(scan.scanId, scan.attempt, this.workerId),
+      attempt,
+    );
+    this.metrics.released.inc();
+    this.metrics.duration.observe({ outcome: 'released' }, seconds);
+    this.logger.info(
+      {
+        event: 'scan.released',
+        scanId: scan.scanId,
+        attempt: scan.attempt,
+        workerId: this.workerId,
+        from: ScanStatus.Running,
+        to: ScanStatus.Accepted,
+        released: released === true,
+        ...extra,
+      },
+      released
+        ? 'scan released for another worker'
+        : released === false
+          ? 'scan not released: its lease had already passed on'
+          : 'scan not released in time: its lease will expire and another worker reclaims it',
+    );
+  }
+}
