@@ -15,6 +15,16 @@ describe('G-6 upstream failures become problem+json, never a crash', () => {
   });
   afterAll(() => sut.stop());
 
+  // A second gateway whose upstream is whatever a test puts on `port`.
+  const gatewayInFrontOf = (port: number) =>
+    startApp('gateway', {
+      env: {
+        BACKEND_URL: `http://127.0.0.1:${port}`,
+        UPSTREAM_ERROR_LOG: sut.errorLogPath,
+      },
+      readyPath: '/_gateway/health/live',
+    });
+
   it('answers 504 past UPSTREAM_TIMEOUT_MS and logs the failure in both logs', async () => {
     sut.upstream.respond((_req, res) =>
       setTimeout(() => res.end('late'), 1500),
@@ -70,13 +80,7 @@ describe('G-6 upstream failures become problem+json, never a crash', () => {
 
   it('answers 502 when the upstream is unreachable, without leaking its address', async () => {
     const port = await freePort();
-    const gateway = await startApp('gateway', {
-      env: {
-        BACKEND_URL: `http://127.0.0.1:${port}`,
-        UPSTREAM_ERROR_LOG: sut.errorLogPath,
-      },
-      readyPath: '/_gateway/health/live',
-    });
+    const gateway = await gatewayInFrontOf(port);
     try {
       const response = await fetch(`${gateway.url}/anything`);
       expect(response.status).toBe(502);
@@ -101,13 +105,7 @@ describe('G-6 upstream failures become problem+json, never a crash', () => {
     await new Promise<void>((resolve) =>
       server.listen(port, '127.0.0.1', resolve),
     );
-    const gateway = await startApp('gateway', {
-      env: {
-        BACKEND_URL: `http://127.0.0.1:${port}`,
-        UPSTREAM_ERROR_LOG: sut.errorLogPath,
-      },
-      readyPath: '/_gateway/health/live',
-    });
+    const gateway = await gatewayInFrontOf(port);
     try {
       await expect(
         fetch(`${gateway.url}/truncated`).then((r) => r.text()),
