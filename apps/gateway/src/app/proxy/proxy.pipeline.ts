@@ -65,6 +65,7 @@ export class ProxyPipeline {
     let pending = 2;
     const settled = () => {
       if (--pending !== 0) return;
+      context.latencyMs = performance.now() - context.startedAt;
       this.requestLog.write(context);
       this.recorder.record(context);
     };

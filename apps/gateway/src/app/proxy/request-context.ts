@@ -8,6 +8,8 @@ export class RequestContext {
   upstreamStatus: number | null = null;
   delayMs = 0;
   bytesIn = 0;
+  // Set once when the request settles; the log line and the histogram both read it.
+  latencyMs = 0;
   // The buffered body; `bodyComplete` is false when it was too large and the rest is still unread.
   body: Buffer = EMPTY;
   bodyComplete = true;

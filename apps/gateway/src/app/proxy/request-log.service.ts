@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from '@gatehouse/shared/logging';
-import { performance } from 'node:perf_hooks';
 import type { RequestContext } from './request-context';
 
 // G-4: exactly one JSON line per proxied request, written when its response is done.
@@ -23,8 +22,7 @@ export class RequestLogService {
       delayMs: context.delayMs,
       bytesIn: context.bytesIn,
       bytesOut: context.bytesOut,
-      latencyMs:
-        Math.round((performance.now() - context.startedAt) * 100) / 100,
+      latencyMs: Math.round(context.latencyMs * 100) / 100,
       completed: res.writableFinished,
       error: context.error,
     };

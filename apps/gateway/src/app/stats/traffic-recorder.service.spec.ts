@@ -6,7 +6,7 @@ import { MemoryStore } from '../traffic/memory.store';
 import { TrafficRecorder } from './traffic-recorder.service';
 
 function context(path: string, decision: RequestContext['decision']) {
-  return { path, decision, startedAt: 0 } as RequestContext;
+  return { path, decision, startedAt: 0, latencyMs: 5 } as RequestContext;
 }
 
 describe('TrafficRecorder (G-10, G-11)', () => {

@@ -4,7 +4,6 @@ import {
   Injectable,
   OnModuleInit,
 } from '@nestjs/common';
-import { performance } from 'node:perf_hooks';
 import { GatewayMetrics } from '../admin/gateway.metrics';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import type { RequestContext } from '../proxy/request-context';
@@ -48,10 +47,7 @@ export class TrafficRecorder
 
   record(context: RequestContext): void {
     const decision = context.decision;
-    this.metrics.observe(
-      decision,
-      (performance.now() - context.startedAt) / 1000,
-    );
+    this.metrics.observe(decision, context.latencyMs / 1000);
     this.decisions[decision]++;
     this.pending++;
     const path =
