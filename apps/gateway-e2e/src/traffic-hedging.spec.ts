@@ -16,7 +16,8 @@ describe('G-7 hedged requests (GET /api/smart) against the real backend', () => 
     backend = await startBackend();
     gateway = await startGateway({
       BACKEND_URL: backend.url,
-      HEDGE_AFTER_MS: '200',
+      // Wide enough that timing assertions keep their meaning on a loaded machine.
+      HEDGE_AFTER_MS: '500',
       HEDGE_EXTRA: '2',
       DUPLICATE_DELAY_MS: '0',
       HEDGE_ROUTES: '/api/work',
@@ -34,11 +35,11 @@ describe('G-7 hedged requests (GET /api/smart) against the real backend', () => 
     expect(result.status).toBe(200);
     expect(JSON.parse(result.body)).toEqual({ copy: 2 });
     expect(result.headers.get('x-hedge-copies')).toBe('3');
-    expect(result.ms).toBeGreaterThanOrEqual(240);
-    expect(result.ms).toBeLessThan(1000);
+    expect(result.ms).toBeGreaterThanOrEqual(540);
+    expect(result.ms).toBeLessThan(1500);
     const [first, second, third] = await workTimestamps(backend);
-    expect(second - first).toBeGreaterThanOrEqual(180);
-    expect(third - first).toBeGreaterThanOrEqual(180);
+    expect(second - first).toBeGreaterThanOrEqual(480);
+    expect(third - first).toBeGreaterThanOrEqual(480);
     const line = await gateway.waitForLog(
       (l) => l['msg'] === 'request' && l['path'] === '/api/smart',
     );
@@ -53,7 +54,7 @@ describe('G-7 hedged requests (GET /api/smart) against the real backend', () => 
     ]);
     const result = await timedFetch(`${gateway.url}/api/smart`);
     expect(result.status).toBe(200);
-    expect(result.ms).toBeLessThan(180);
+    expect(result.ms).toBeLessThan(450);
     expect(await workTimestamps(backend)).toHaveLength(3);
   });
 
@@ -119,6 +120,6 @@ describe('G-7 hedged requests (GET /api/smart) against the real backend', () => 
     ]);
     const result = await timedFetch(`${gateway.url}/api/work`);
     expect(JSON.parse(result.body)).toEqual({ copy: 2 });
-    expect(result.ms).toBeLessThan(1000);
+    expect(result.ms).toBeLessThan(1500);
   });
 });

@@ -18,7 +18,7 @@ describe('G-5/G-11 Redis going away mid-run', () => {
     gateway = await startGateway({
       BACKEND_URL: backend.url,
       REDIS_URL: redis.url,
-      DUPLICATE_DELAY_MS: '300',
+      DUPLICATE_DELAY_MS: '1500',
       RATE_LIMIT: '1000',
     });
   });
@@ -35,7 +35,7 @@ describe('G-5/G-11 Redis going away mid-run', () => {
       results.push(await timedFetch(`${gateway.url}/api/during`));
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
     // Fail open: no request waited for a dead Redis (nor was held as a replay).
-    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(250);
+    expect(Math.max(...results.map((r) => r.ms))).toBeLessThan(1000);
 
     const ready = await timedFetch(`${gateway.url}/_gateway/health/ready`);
     expect(ready.status).toBe(503);

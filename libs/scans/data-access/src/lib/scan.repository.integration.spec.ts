@@ -226,11 +226,12 @@ describe('ScanRepository against a real database', () => {
 
     it('reclaims an expired lease and ignores the late completion of the lost attempt', async () => {
       const { scan } = await repo.create({});
-      await repo.claim(scan.scanId, 'w-slow', { ...opts, leaseMs: 50 });
+      // Long enough to be certainly live at the first check, even on a loaded machine.
+      await repo.claim(scan.scanId, 'w-slow', { ...opts, leaseMs: 2_000 });
       expect(
         (await repos[1].claim(scan.scanId, 'w-fast', opts)).claimed,
       ).toBeNull();
-      await sleep(80);
+      await sleep(2_100);
       const { claimed } = await repos[1].claim(scan.scanId, 'w-fast', opts);
       expect(claimed).toMatchObject({ attempt: 2, reclaimed: true });
       // The slow worker wakes up: renewals, failures and completions of attempt 1 are fenced off.
