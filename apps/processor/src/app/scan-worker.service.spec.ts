@@ -323,7 +323,8 @@ describe('ScanWorkerService', () => {
     await sleep(20);
     const started = Date.now();
     await worker.beforeApplicationShutdown();
-    expect(Date.now() - started).toBeLessThan(500);
+    // Ends at the grace (plus slack for a loaded machine), not at the 10 s lease.
+    expect(Date.now() - started).toBeLessThan(500 + 250);
     expect(complete.mock.calls.length).toBeGreaterThan(1);
     expect(events('scan.complete')).toEqual([]);
     expect(events('scan.unrecorded')).toEqual([
@@ -353,7 +354,8 @@ describe('ScanWorkerService', () => {
     await sleep(20);
     const started = Date.now();
     await worker.beforeApplicationShutdown();
-    expect(Date.now() - started).toBeLessThan(300);
+    // Ends at the grace (plus slack for a loaded machine), not never.
+    expect(Date.now() - started).toBeLessThan(300 + 250);
     expect(release).toHaveBeenCalledTimes(1);
   });
 });
