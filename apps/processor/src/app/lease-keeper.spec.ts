@@ -5,6 +5,18 @@ import { StopRun } from './stop-run';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Waits for what a renewal tick does rather than for a fixed time: ticks run late on a loaded machine.
+async function until(
+  condition: () => boolean,
+  timeoutMs = 3_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(5);
+  }
+}
+
 function leasedRun(leaseMs: number): LeasedRun {
   const scan: ClaimedScan = {
     scanId: 'a',
@@ -41,7 +53,7 @@ describe('LeaseKeeper', () => {
     const { leases } = keeper(renewLease);
     const run = leasedRun(150);
     const renewal = leases.keep(run);
-    await sleep(70);
+    await until(() => run.leaseUntil === renewed);
     await renewal.stop();
     expect(renewLease).toHaveBeenCalledWith('a', 1, 'w', 150);
     expect(run.leaseUntil).toBe(renewed);
@@ -52,7 +64,7 @@ describe('LeaseKeeper', () => {
     const { leases } = keeper(jest.fn(async () => null));
     const run = leasedRun(150);
     const renewal = leases.keep(run);
-    await sleep(70);
+    await until(() => run.controller.signal.aborted);
     await renewal.stop();
     expect(run.controller.signal.reason).toBeInstanceOf(StopRun);
     expect(run.controller.signal.reason).toMatchObject({
@@ -67,7 +79,7 @@ describe('LeaseKeeper', () => {
     const run = leasedRun(150);
     run.leaseUntil = new Date(Date.now() - 1);
     const renewal = leases.keep(run);
-    await sleep(70);
+    await until(() => run.controller.signal.aborted);
     await renewal.stop();
     expect(renewLease).not.toHaveBeenCalled();
     expect(run.controller.signal.reason).toMatchObject({
@@ -83,7 +95,7 @@ describe('LeaseKeeper', () => {
     const { leases, logger } = keeper(renewLease);
     const run = leasedRun(10_000);
     const renewal = leases.keep(run);
-    await sleep(125);
+    await until(() => renewLease.mock.calls.length >= 2);
     await renewal.stop();
     expect(renewLease.mock.calls.length).toBeGreaterThanOrEqual(2);
     expect(logger.warn).toHaveBeenCalledWith(
@@ -102,7 +114,7 @@ describe('LeaseKeeper', () => {
     });
     const { leases } = keeper(renewLease);
     const renewal = leases.keep(leasedRun(150));
-    await sleep(60);
+    await until(() => renewLease.mock.calls.length === 1);
     await renewal.stop();
     expect(settled).toBe(true);
     await sleep(60);

@@ -12,6 +12,18 @@ import { ScanWorkerService } from './scan-worker.service';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Waits for an outcome rather than a fixed time: timers run late on a loaded machine.
+async function until(
+  condition: () => boolean,
+  timeoutMs = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(5);
+  }
+}
+
 function config(overrides: Partial<ProcessorConfig> = {}): ProcessorConfig {
   return {
     PORT: 0,
@@ -139,7 +151,7 @@ describe('ScanWorkerService', () => {
       new ScanWorkerMetrics(),
     );
     worker.onApplicationBootstrap();
-    await sleep(100);
+    await until(() => calls.complete.length + calls.fail.length === 2);
     await worker.beforeApplicationShutdown();
     expect(calls.complete).toEqual(['a']);
     expect(calls.fail).toEqual(['b']);
@@ -168,7 +180,9 @@ describe('ScanWorkerService', () => {
       new ScanWorkerMetrics(),
     );
     worker.onApplicationBootstrap();
-    await sleep(200);
+    await until(
+      () => (repository.complete as jest.Mock).mock.calls.length === 5,
+    );
     await worker.beforeApplicationShutdown();
     expect(peak).toBe(2);
     expect(repository.complete).toHaveBeenCalledTimes(5);
@@ -189,7 +203,8 @@ describe('ScanWorkerService', () => {
     );
     loseLease();
     worker.onApplicationBootstrap();
-    await sleep(150);
+    await until(() => calls.renew > 0);
+    await sleep(20);
     await worker.beforeApplicationShutdown();
     expect(calls.renew).toBeGreaterThan(0);
     expect(calls.complete).toEqual([]);
@@ -210,7 +225,9 @@ describe('ScanWorkerService', () => {
       new ScanWorkerMetrics(),
     );
     worker.onApplicationBootstrap();
-    await sleep(50);
+    await until(
+      () => (repository.claimNext as jest.Mock).mock.calls.length > 0,
+    );
     const started = Date.now();
     await worker.beforeApplicationShutdown();
     expect(Date.now() - started).toBeLessThan(400);
@@ -240,7 +257,7 @@ describe('ScanWorkerService', () => {
       new ScanWorkerMetrics(),
     );
     worker.onApplicationBootstrap();
-    await sleep(500);
+    await until(() => reasons.length > 0);
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toMatchObject({ reason: 'lease-lost' });
     await worker.beforeApplicationShutdown();
