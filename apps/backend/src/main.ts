@@ -6,6 +6,7 @@ async function main(): Promise<void> {
   const config = loadBackendConfig();
   // Bodies are read raw by the handlers that need them.
   await bootstrap(AppModule.forRoot(config), {
+    service: 'backend',
     port: config.PORT,
     host: config.HOST,
     bodyParser: false,

@@ -9,6 +9,7 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig();
   const prefix = config.ADMIN_PREFIX;
   await bootstrap(AppModule.forRoot(config), {
+    service: 'gateway',
     port: config.PORT,
     host: config.HOST,
     // Bodies are streamed to the upstream untouched, so no parser may consume them.

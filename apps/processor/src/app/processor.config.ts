@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   ConfigOf,
   int,
   num,
@@ -44,12 +45,12 @@ export type ProcessorConfig = ConfigOf<typeof processorConfigSchema>;
 export const PROCESSOR_CONFIG = Symbol('PROCESSOR_CONFIG');
 
 // Cross-variable rules the per-variable parsers cannot see; returns the variable to blame.
-export function processorConfigProblem(
+export function processorConfigCheck(
   config: ProcessorConfig,
-): { variable: string; reason: string } | null {
+): ConfigError | null {
   if (config.MAX_WORK_MS < config.MIN_WORK_MS)
-    return { variable: 'MAX_WORK_MS', reason: 'must be >= MIN_WORK_MS' };
+    return new ConfigError('MAX_WORK_MS', 'must be >= MIN_WORK_MS');
   if (config.POLL_MAX_MS < config.POLL_MIN_MS)
-    return { variable: 'POLL_MAX_MS', reason: 'must be >= POLL_MIN_MS' };
+    return new ConfigError('POLL_MAX_MS', 'must be >= POLL_MIN_MS');
   return null;
 }

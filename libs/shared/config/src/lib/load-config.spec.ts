@@ -50,6 +50,19 @@ describe('loadConfig', () => {
     }
   });
 
+  it('applies a cross-variable check and names the variable it blames', () => {
+    const schema = {
+      LOW: int('low', { default: 1 }),
+      HIGH: int('high', { default: 5 }),
+    };
+    const check = (c: { LOW: number; HIGH: number }) =>
+      c.HIGH < c.LOW ? new ConfigError('HIGH', 'must be >= LOW') : null;
+    expect(loadConfig(schema, {}, check)).toEqual({ LOW: 1, HIGH: 5 });
+    expect(() => loadConfig(schema, { LOW: '9' }, check)).toThrow(
+      'HIGH must be >= LOW',
+    );
+  });
+
   it('requires variables without a default', () => {
     expect(() => loadConfig({ MONGODB_URI: str('uri') }, {})).toThrow(
       'MONGODB_URI is required',

@@ -5,9 +5,15 @@ export type ConfigOf<S extends ConfigSchema> = {
   readonly [K in keyof S]: ReturnType<S[K]['parse']>;
 };
 
+// A rule across variables (say, a minimum not above its maximum): null when it holds.
+export type ConfigCheck<S extends ConfigSchema> = (
+  config: ConfigOf<S>,
+) => ConfigError | null;
+
 export function loadConfig<S extends ConfigSchema>(
   schema: S,
   env: Record<string, string | undefined> = process.env,
+  check?: ConfigCheck<S>,
 ): ConfigOf<S> {
   const config: Record<string, unknown> = {};
   for (const [name, variable] of Object.entries(schema)) {
@@ -19,16 +25,20 @@ export function loadConfig<S extends ConfigSchema>(
       throw error;
     }
   }
-  return Object.freeze(config) as ConfigOf<S>;
+  const loaded = Object.freeze(config) as ConfigOf<S>;
+  const broken = check?.(loaded);
+  if (broken) throw broken;
+  return loaded;
 }
 
 // Boot-time entry: a bad value stops the app with one JSON line naming the variable.
 export function loadConfigOrExit<S extends ConfigSchema>(
   service: string,
   schema: S,
+  check?: ConfigCheck<S>,
 ): ConfigOf<S> {
   try {
-    return loadConfig(schema);
+    return loadConfig(schema, process.env, check);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(

@@ -6,6 +6,8 @@ import type { Server } from 'node:http';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
 export interface BootstrapOptions {
+  // Names the app in the one fatal line written when start-up fails.
+  service: string;
   port: number;
   host: string;
   // Nest's body parsers; the gateway turns them off to stream bodies untouched.
@@ -24,7 +26,27 @@ export function hardenServer(server: Server): void {
   server.maxHeadersCount = 200;
 }
 
+// Starts the app; a failed start-up ends the process with one fatal JSON line and exit code 1.
 export async function bootstrap(
+  module: Type<unknown> | DynamicModule,
+  options: BootstrapOptions,
+): Promise<INestApplication> {
+  try {
+    return await start(module, options);
+  } catch (error) {
+    process.stderr.write(
+      `${JSON.stringify({
+        level: 'fatal',
+        time: Date.now(),
+        service: options.service,
+        msg: `start-up failed: ${error instanceof Error ? error.message : String(error)}`,
+      })}\n`,
+    );
+    process.exit(1);
+  }
+}
+
+async function start(
   module: Type<unknown> | DynamicModule,
   options: BootstrapOptions,
 ): Promise<INestApplication> {
