@@ -7,8 +7,10 @@ import {
   Post,
   Req,
   Res,
+  UseGuards,
 } from '@nestjs/common';
 import { ScanAcceptedResponse, ScanStatus } from '@gatehouse/shared/contracts';
+import { ScanStoreReadyGuard } from '@gatehouse/scans/data-access';
 import { ProblemException } from '@gatehouse/shared/http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -26,6 +28,7 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 @Controller('scans')
+@UseGuards(ScanStoreReadyGuard)
 export class ScansController {
   constructor(private readonly intake: ScanIntakeService) {}
 

@@ -4,7 +4,11 @@ import {
   Injectable,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ClaimedScan, ScanRepository } from '@gatehouse/scans/data-access';
+import {
+  ClaimedScan,
+  isStoreUnavailable,
+  ScanRepository,
+} from '@gatehouse/scans/data-access';
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import { InjectPinoLogger, PinoLogger } from '@gatehouse/shared/logging';
 import { randomBytes } from 'node:crypto';
@@ -152,10 +156,12 @@ export class ScanWorkerService
         }
         claim = result.claimed;
       } catch (error) {
-        this.logger.warn(
-          { err: error, workerId: this.workerId },
-          'poll failed; backing off',
-        );
+        // An unreachable store is logged once per outage by ScanStoreConnection; keep backing off.
+        if (!isStoreUnavailable(error))
+          this.logger.warn(
+            { err: error, workerId: this.workerId },
+            'poll failed; backing off',
+          );
       }
       if (claim && this.stopping) {
         // S-8: the claim was won after shutdown began; give it back without running it.

@@ -1,6 +1,14 @@
-import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpStatus,
+  Param,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ScanRepository,
+  ScanStoreReadyGuard,
   ScanSummary,
   toScanView,
 } from '@gatehouse/scans/data-access';
@@ -14,6 +22,7 @@ const UUID_V4 =
 
 // S-10, S-11: read-only views of the scans.
 @Controller('scans')
+@UseGuards(ScanStoreReadyGuard)
 export class ScansController {
   constructor(private readonly scans: ScanRepository) {}
 

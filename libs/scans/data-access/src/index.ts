@@ -3,6 +3,8 @@ export * from './lib/scan-attempt.schema';
 export * from './lib/scan-cursor';
 export * from './lib/scan-store-unavailable.error';
 export * from './lib/scan-store-unavailable.interceptor';
+export * from './lib/scan-store.connection';
+export * from './lib/scan-store-ready.guard';
 export * from './lib/scan.repository';
 export * from './lib/scan.schema';
 export * from './lib/scans-connection-options';

@@ -1,4 +1,4 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import { randomUUID } from 'node:crypto';
@@ -103,18 +103,14 @@ function shuffle<T>(items: T[]): T[] {
 
 // All scan persistence, and the claim protocol of docs/adr/0002-scan-claim-protocol.md.
 @Injectable()
-export class ScanRepository implements OnModuleInit {
+export class ScanRepository {
   constructor(
     @InjectModel(Scan.name) private readonly scans: Model<Scan>,
     @InjectModel(ScanAttempt.name)
     private readonly attemptLog: Model<ScanAttempt>,
   ) {}
 
-  onModuleInit(): Promise<void> {
-    return this.ensureIndexes();
-  }
-
-  // Builds indexes at start-up, so that a missing index fails loudly, not slowly.
+  // Builds this repository's indexes (the apps build them through ScanStoreConnection).
   async ensureIndexes(): Promise<void> {
     await this.guard(async () => {
       await this.scans.createIndexes();

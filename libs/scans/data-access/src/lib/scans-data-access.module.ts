@@ -3,15 +3,15 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { TerminusModule } from '@nestjs/terminus';
 import { scansConnectionOptions } from './scans-connection-options';
 import { ScanAttempt, ScanAttemptSchema } from './scan-attempt.schema';
+import {
+  SCAN_STORE_OPTIONS,
+  ScanStoreConnection,
+  ScanStoreOptions,
+} from './scan-store.connection';
 import { ScanRepository } from './scan.repository';
 import { Scan, ScanSchema } from './scan.schema';
 
-export interface ScansDataAccessOptions {
-  uri: string;
-  appName: string;
-  // How long a query waits for a reachable server before failing (and the API answering 503).
-  serverSelectionTimeoutMs?: number;
-}
+export type ScansDataAccessOptions = ScanStoreOptions;
 
 @Module({})
 export class ScansDataAccessModule {
@@ -24,9 +24,9 @@ export class ScansDataAccessModule {
             options.appName,
             options.serverSelectionTimeoutMs,
           ),
-          // Waits about 30 s for the database at boot, then exits so a supervisor restarts us.
-          retryAttempts: 10,
-          retryDelay: 1_000,
+          // S-3: never wait for the database at boot. ScanStoreConnection keeps trying, and the
+          // app listens, reports not-ready and answers 503 meanwhile.
+          lazyConnection: true,
         }),
         MongooseModule.forFeature([
           { name: Scan.name, schema: ScanSchema },
@@ -34,8 +34,12 @@ export class ScansDataAccessModule {
         ]),
         TerminusModule,
       ],
-      providers: [ScanRepository],
-      exports: [ScanRepository, TerminusModule],
+      providers: [
+        { provide: SCAN_STORE_OPTIONS, useValue: options },
+        ScanStoreConnection,
+        ScanRepository,
+      ],
+      exports: [ScanRepository, ScanStoreConnection, TerminusModule],
     };
   }
 }
