@@ -8,7 +8,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -44,7 +43,8 @@ func main() {
 	if err = level.UnmarshalText([]byte(*logLevel)); err != nil {
 		fail("--log-level: " + err.Error())
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	// JSON lines, like every other part of the suite.
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *addr},
@@ -59,14 +59,19 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	fmt.Fprintf(os.Stderr, "test-db: listening on %s, data in %s\n", *addr, abs)
+	announce("listening", "addr", *addr, "dir", abs)
 	if err = f.Run(ctx); err != nil {
 		fail(err.Error())
 	}
-	fmt.Fprintln(os.Stderr, "test-db: stopped")
+	announce("stopped")
+}
+
+// announce writes a lifecycle line whatever the log level, so a supervisor always sees it.
+func announce(msg string, args ...any) {
+	slog.New(slog.NewJSONHandler(os.Stderr, nil)).Info(msg, append([]any{"service", "test-db"}, args...)...)
 }
 
 func fail(msg string) {
-	fmt.Fprintln(os.Stderr, "test-db: "+msg)
+	slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error(msg, "service", "test-db")
 	os.Exit(1)
 }
