@@ -61,6 +61,8 @@ describe('README: npm start, then every curl example answers as documented', () 
   let suite: ChildProcess;
   let stdout = '';
   let stderr = '';
+  // What the apps logged up to the moment the suite said it was ready.
+  let bootLog = '';
   let exited: Promise<number | null>;
   const ports: Record<number, number> = {};
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-readme-db-'));
@@ -93,6 +95,7 @@ describe('README: npm start, then every curl example answers as documented', () 
         );
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+    bootLog = stdout;
   }, 540_000);
 
   afterAll(async () => {
@@ -114,6 +117,13 @@ describe('README: npm start, then every curl example answers as documented', () 
     for (const status of [200, 202, 400, 401, 404])
       expect(statuses).toContain(status);
     expect(examples.some((e) => e.expectedSeconds !== undefined)).toBe(true);
+  });
+
+  it('boots without a warning', () => {
+    const warnings = bootLog
+      .split('\n')
+      .filter((line) => /"level":("(warn|error|fatal)"|[4-6]0\b)/.test(line));
+    expect(warnings).toEqual([]);
   });
 
   it('runs every example against the suite', async () => {
