@@ -26,22 +26,35 @@ export function hardenServer(server: Server): void {
   server.maxHeadersCount = 200;
 }
 
+// One JSON line for a fatal error, never Node's multi-line stack trace.
+function fatal(service: string, msg: string, error: unknown): void {
+  process.stderr.write(
+    `${JSON.stringify({
+      level: 'fatal',
+      time: Date.now(),
+      service,
+      msg: `${msg}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    })}\n`,
+  );
+}
+
 // Starts the app; a failed start-up ends the process with one fatal JSON line and exit code 1.
 export async function bootstrap(
   module: Type<unknown> | DynamicModule,
   options: BootstrapOptions,
 ): Promise<INestApplication> {
+  process.once('uncaughtException', (error) => {
+    fatal(options.service, 'uncaught exception', error);
+    process.exit(1);
+  });
+  process.once('unhandledRejection', (reason) => {
+    fatal(options.service, 'unhandled rejection', reason);
+    process.exit(1);
+  });
   try {
     return await start(module, options);
   } catch (error) {
-    process.stderr.write(
-      `${JSON.stringify({
-        level: 'fatal',
-        time: Date.now(),
-        service: options.service,
-        msg: `start-up failed: ${error instanceof Error ? error.message : String(error)}`,
-      })}\n`,
-    );
+    fatal(options.service, 'start-up failed', error);
     process.exit(1);
   }
 }
