@@ -18,6 +18,14 @@ import { JsonFlagScanner } from './json-flag-scanner';
 
 export const MALICIOUS_KEY = 'is_malicious';
 
+// Labels under which clients commonly send JSON (curl -d, fetch with a string body, none).
+const LOOSE_LABEL =
+  /^\s*(?:application\/x-www-form-urlencoded|text\/plain)\s*(?:;|$)/i;
+
+function mayBeReadAsJson(contentType: string | undefined): boolean {
+  return contentType === undefined || LOOSE_LABEL.test(contentType);
+}
+
 // G-2: a JSON body carrying is_malicious with a flag value, at any depth, is never forwarded.
 @Injectable()
 export class MaliciousRequestGuard {
@@ -43,7 +51,11 @@ export class MaliciousRequestGuard {
     const contentType = req.headers['content-type'];
     const labelled = isJsonMediaType(contentType);
     if (!context.bodyComplete) {
-      if (labelled || this.looksLikeJson(context.body)) throw this.tooLarge();
+      if (
+        labelled ||
+        (mayBeReadAsJson(contentType) && this.looksLikeJson(context.body))
+      )
+        throw this.tooLarge();
       return;
     }
     const decoded = inspectedText(
