@@ -47,7 +47,8 @@ export class MaliciousRequestGuard {
   // as JSON in any encoding a mainstream parser would read it in.
   check(context: RequestContext): void {
     const { req } = context;
-    if (!this.inspects(req.method) || context.body.length === 0) return;
+    if (!this.inspects(req.method)) return;
+    if (context.body.length === 0 && context.bodyComplete) return;
     const contentType = req.headers['content-type'];
     const labelled = isJsonMediaType(contentType);
     if (!context.bodyComplete) {

@@ -29,15 +29,13 @@ export function hasBody(req: IncomingMessage): boolean {
 }
 
 // Reads up to `limit` bytes within `timeoutMs`. Past the limit, stops reading and leaves the
-// request paused.
+// request paused. A body declared too large is still read up to the limit, so that its start
+// can be inspected (G-2).
 export function readBody(
   req: IncomingMessage,
   limit: number,
   timeoutMs: number,
 ): Promise<ReadBody> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit)
-    return Promise.resolve({ body: Buffer.alloc(0), complete: false });
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
