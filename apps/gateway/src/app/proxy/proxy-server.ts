@@ -177,7 +177,13 @@ function rejectMalformed(
   requestLog: RequestLogService,
 ): void {
   socket.pause();
-  if (error.code === 'ECONNRESET' || !socket.writable) {
+  // A client that reset or closed mid-request has gone: there is no one to answer.
+  if (
+    error.code === 'ECONNRESET' ||
+    error.code === 'HPE_INVALID_EOF_STATE' ||
+    socket.readableEnded ||
+    !socket.writable
+  ) {
     socket.destroy();
     return;
   }
@@ -208,6 +214,7 @@ function rejectMalformed(
     const body = problemBody(status, title, detail);
     inFlight.setHeader('content-length', Buffer.byteLength(body));
     inFlight.end(body, () => socket.destroy());
+    setTimeout(() => socket.destroy(), 5_000).unref();
     return;
   }
   writeProblem(socket, status, title, detail);

@@ -7,8 +7,14 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 @Injectable()
 export class PendingBodyLimit {
   private readonly pending = new Map<string, number>();
+  private total = 0;
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+
+  // Bodies still arriving, over every client.
+  get current(): number {
+    return this.total;
+  }
 
   // Counts one more pending body for the client, or throws 429; the returned function
   // gives it back exactly once.
@@ -24,10 +30,12 @@ export class PendingBodyLimit {
       });
     }
     this.pending.set(client, current + 1);
+    this.total++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      this.total--;
       const left = (this.pending.get(client) ?? 1) - 1;
       if (left === 0) this.pending.delete(client);
       else this.pending.set(client, left);
