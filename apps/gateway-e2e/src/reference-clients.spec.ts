@@ -122,6 +122,30 @@ describe('G-8 JWT interop: JWT_SECRET_ENCODING=utf8', () => {
   });
 });
 
+describe('G-8 and B-3: a utf8 secret shared by the gateway and the backend', () => {
+  const env = {
+    JWT_SECRET: 'another plain text secret, utf8',
+    JWT_SECRET_ENCODING: 'utf8',
+  };
+  let backend: AppProcess;
+  let gateway: AppProcess;
+
+  beforeAll(async () => {
+    backend = await startBackend(env);
+    gateway = await startGateway({
+      ...env,
+      BACKEND_URL: backend.url,
+      DUPLICATE_DELAY_MS: '0',
+    });
+  });
+  afterAll(() => Promise.all([gateway?.stop(), backend?.stop()]));
+
+  it('verifies through the gateway, and refuses a request without the token', async () => {
+    expect((await timedFetch(`${gateway.url}/anything`)).status).toBe(200);
+    expect((await timedFetch(`${backend.url}/anything`)).status).toBe(401);
+  });
+});
+
 describe('G-8 and G-9: forward-proxy requests to allowlisted hosts carry the token', () => {
   const secretHex = randomBytes(32).toString('hex');
   let host: RecordingUpstream;
