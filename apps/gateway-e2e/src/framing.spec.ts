@@ -52,7 +52,7 @@ describe('G-1 strict framing: an error answer closes the connection and nothing 
   beforeAll(async () => {
     sut = await startGatewayWithRecorder({ DUPLICATE_DELAY_MS: '0' });
   });
-  afterAll(() => sut.stop());
+  afterAll(() => sut?.stop());
   beforeEach(() => sut.upstream.requests.splice(0));
 
   it('answers slow headers with 408 within the headers timeout, closes, forwards nothing and logs 408', async () => {

@@ -59,7 +59,7 @@ describe('G-2 JSON is decided by the bytes, in every encoding a mainstream parse
       DUPLICATE_DELAY_MS: '0',
     });
   });
-  afterAll(() => sut.stop());
+  afterAll(() => sut?.stop());
   beforeEach(() => sut.upstream.requests.splice(0));
 
   it.each<[string, Record<string, string>, Buffer]>([

@@ -110,7 +110,7 @@ describe('G-8 JWT interop: JWT_SECRET_ENCODING=utf8', () => {
       DUPLICATE_DELAY_MS: '0',
     });
   });
-  afterAll(() => sut.stop());
+  afterAll(() => sut?.stop());
 
   it('signs with the secret string’s own bytes, as the reference system’s peers verify', async () => {
     expect((await fetch(`${sut.gateway.url}/peer`)).status).toBe(200);
@@ -167,8 +167,8 @@ describe('G-8 and G-9: forward-proxy requests to allowlisted hosts carry the tok
     ]);
   });
   afterAll(async () => {
-    await Promise.all([withJwt.stop(), withoutJwt.stop()]);
-    await host.close();
+    await Promise.all([withJwt?.stop(), withoutJwt?.stop()]);
+    await host?.close();
   });
   beforeEach(() => host.requests.splice(0));
 

@@ -59,7 +59,7 @@ describe('G-6 slow or held clients never take the upstream slots', () => {
       DUPLICATE_DELAY_MS: '3000',
     });
   });
-  afterAll(() => sut.stop());
+  afterAll(() => sut?.stop());
 
   // 200 sequential GETs from one client over 4 keep-alive connections.
   async function sample(label: string): Promise<number[]> {
@@ -174,7 +174,7 @@ describe('G-6 slow clients are bounded on their own', () => {
       DUPLICATE_DELAY_MS: '0',
     });
   });
-  afterAll(() => sut.stop());
+  afterAll(() => sut?.stop());
   beforeEach(() => sut.upstream.requests.splice(0));
 
   it('answers a body that does not arrive in time with 408, closes, and logs 408', async () => {

@@ -112,8 +112,8 @@ describe('G-1 WebSocket tunnelling', () => {
     ws = `ws://127.0.0.1:${gateway.port}`;
   });
   afterAll(async () => {
-    await gateway.stop();
-    await upstream.close();
+    await gateway?.stop();
+    await upstream?.close();
   });
 
   it('tunnels messages both ways after an inspected handshake, and logs one line at close', async () => {
