@@ -10,6 +10,16 @@ describe('G-4 one structured log line per request', () => {
   });
   afterAll(() => sut.stop());
 
+  it('boots without a warning (no legacy route syntax under the admin prefix)', () => {
+    const boot = sut.gateway.logs.filter(
+      (l) => l['level'] === 'warn' || l['level'] === 'error',
+    );
+    expect(boot).toEqual([]);
+    expect(JSON.stringify(sut.gateway.logs)).not.toContain(
+      'LegacyRouteConverter',
+    );
+  });
+
   it('writes exactly one line per request with every field, and never a secret or a body', async () => {
     const ids = Array.from({ length: 20 }, (_, i) => `log-${i}`);
     await Promise.all(

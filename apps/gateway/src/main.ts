@@ -4,6 +4,7 @@ import { AppModule } from './app/app.module';
 import { loadGatewayConfig } from './app/gateway.config';
 import { attachProxy } from './app/proxy/proxy-server';
 import { ProxyPipeline } from './app/proxy/proxy.pipeline';
+import { RequestLogService } from './app/proxy/request-log.service';
 
 async function main(): Promise<void> {
   const config = loadGatewayConfig();
@@ -18,11 +19,12 @@ async function main(): Promise<void> {
       app.setGlobalPrefix(prefix, { exclude: ['metrics'] });
       const ownRoute = (path: string) =>
         path === prefix || path.startsWith(`${prefix}/`) || path === '/metrics';
-      attachProxy(
-        app.getHttpServer() as Server,
-        app.get(ProxyPipeline),
-        ownRoute,
-      );
+      attachProxy(app.getHttpServer() as Server, {
+        pipeline: app.get(ProxyPipeline),
+        requestLog: app.get(RequestLogService),
+        ownRoutes: ownRoute,
+        maxHeaderFields: config.MAX_HEADER_FIELDS,
+      });
     },
   });
 }

@@ -70,6 +70,9 @@ describe('ingest: POST /scans', () => {
       '10.0.0.1',
       'scanme.example:8443',
       '[::1]:443',
+      // A bare IPv6 address is an IP too, as the README says.
+      '::1',
+      '2001:db8::1',
       'http://a.example/x?y=1',
     ]) {
       expect({

@@ -7,17 +7,21 @@ import {
 import { ProblemException } from '@gatehouse/shared/http';
 import { jwtVerify } from 'jose';
 import type { IncomingMessage } from 'node:http';
-import { BACKEND_CONFIG, BackendConfig } from './backend.config';
+import { BACKEND_CONFIG, BackendConfig, jwtKey } from './backend.config';
 
 const OPEN_PATHS = ['/health/', '/_mock/'];
 
 // B-3: with JWT_SECRET set, every request must carry a valid HS512 x-my-jwt.
 @Injectable()
 export class JwtVerifyGuard implements CanActivate {
-  constructor(@Inject(BACKEND_CONFIG) private readonly config: BackendConfig) {}
+  private readonly secret: Buffer | undefined;
+
+  constructor(@Inject(BACKEND_CONFIG) config: BackendConfig) {
+    this.secret = jwtKey(config);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const secret = this.config.JWT_SECRET;
+    const secret = this.secret;
     if (secret === undefined) return true;
     const req = context.switchToHttp().getRequest<IncomingMessage>();
     if (OPEN_PATHS.some((prefix) => (req.url ?? '').startsWith(prefix)))

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { TerminusModule } from '@nestjs/terminus';
@@ -17,6 +17,7 @@ import { ProxyPipeline } from './proxy/proxy.pipeline';
 import { ProxyService } from './proxy/proxy.service';
 import { RequestLogService } from './proxy/request-log.service';
 import { UpstreamErrorLog } from './proxy/upstream-error.log';
+import { WebSocketTunnels } from './proxy/websocket-tunnel.service';
 import { LoadGenerator } from './stats/load-generator.service';
 import { StatsController } from './stats/stats.controller';
 import { TrafficRecorder } from './stats/traffic-recorder.service';
@@ -25,6 +26,7 @@ import { GATEWAY_STORE, GatewayStore } from './traffic/gateway.store';
 import { InFlightLimitGuard } from './traffic/in-flight-limit.guard';
 import { MemoryStore } from './traffic/memory.store';
 import { MemoryThrottlerStorage } from './traffic/memory-throttler.storage';
+import { PendingBodyLimit } from './traffic/pending-body.limit';
 import { RateLimitGuard } from './traffic/rate-limit.guard';
 import { RedisStore } from './traffic/redis.store';
 
@@ -43,6 +45,7 @@ async function createStore(config: GatewayConfig): Promise<GatewayStore> {
     prefix: config.REDIS_PREFIX,
     duplicateTtlMs: config.DUPLICATE_TTL_MS,
     commandTimeoutMs: config.REDIS_TIMEOUT_MS,
+    maxPaths: config.STATS_MAX_PATHS,
   });
   await store.connected(2_000);
   return store;
@@ -64,6 +67,8 @@ export class AppModule {
           service: 'gateway',
           level: config.LOG_LEVEL,
           quietPaths: (url) => url.startsWith(`${config.ADMIN_PREFIX}/health/`),
+          // Named wildcard: under the global prefix a bare "*" is legacy syntax and warns at boot.
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
         }),
         // Readiness answers with problem+json naming the failed checks, so terminus need not log them.
         TerminusModule.forRoot({ logger: false }),
@@ -77,6 +82,7 @@ export class AppModule {
         JwtSigner,
         LoadGenerator,
         MaliciousRequestGuard,
+        PendingBodyLimit,
         ProxyPipeline,
         ProxyService,
         RateLimitGuard,
@@ -84,6 +90,7 @@ export class AppModule {
         TrafficRecorder,
         UpstreamErrorLog,
         UpstreamProbe,
+        WebSocketTunnels,
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_STORE, useFactory: () => createStore(config) },
         {

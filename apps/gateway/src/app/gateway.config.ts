@@ -4,10 +4,10 @@ import {
   int,
   InvalidValue,
   list,
+  ConfigError,
   loadConfigOrExit,
   oneOf,
   optional,
-  hex,
   serverSchema,
   str,
   url,
@@ -34,6 +34,23 @@ function hostList(description: string): EnvVar<string[]> {
     },
   };
 }
+
+// A secret is kept as given and decoded per JWT_SECRET_ENCODING; its value is never echoed.
+function secret(description: string): EnvVar<string | undefined> {
+  return {
+    description,
+    parse: (raw) =>
+      raw === undefined || raw.trim() === '' ? undefined : raw.trim(),
+  };
+}
+
+// "0" or "1", for switches.
+function flag(description: string, fallback: boolean): EnvVar<boolean> {
+  const inner = oneOf(description, ['0', '1'] as const, fallback ? '1' : '0');
+  return { description, parse: (raw) => inner.parse(raw) === '1' };
+}
+
+const MIN_JWT_SECRET_BYTES = 16;
 
 export const gatewaySchema = {
   ...serverSchema(8080),
@@ -79,6 +96,28 @@ export const gatewaySchema = {
     'Largest body buffered for inspection and fingerprinting',
     { default: 1_048_576, min: 1024 },
   ),
+  BODY_TIMEOUT_MS: int(
+    'Time a client has to send a body the gateway buffers (408 past it)',
+    { default: 10_000, min: 100, max: 600_000 },
+  ),
+  MAX_PENDING_BODIES: int(
+    'Requests per client whose body is still arriving at once (429 past it)',
+    { default: 32, min: 1 },
+  ),
+  MAX_HEADER_FIELDS: int('Header fields a request may carry (431 past it)', {
+    default: 200,
+    min: 16,
+    max: 4096,
+  }),
+  MAX_TUNNELS: int('WebSocket tunnels open at once (503 past it)', {
+    default: 1000,
+    min: 1,
+  }),
+  TUNNEL_IDLE_MS: int('A WebSocket tunnel idle this long is closed', {
+    default: 60_000,
+    min: 100,
+    max: 86_400_000,
+  }),
   MAX_JSON_DEPTH: int('Deepest JSON nesting inspected (400 past it)', {
     default: 64,
     min: 1,
@@ -100,6 +139,10 @@ export const gatewaySchema = {
     min: 0,
     max: 10,
   }),
+  DUPLICATE_DELAY_HEDGED: flag(
+    'Whether hedged routes are held as replays too (1) or exempt (0)',
+    false,
+  ),
   HEDGE_ROUTES: list(
     'Path prefixes of further GET routes served with the hedging policy',
   ),
@@ -113,7 +156,7 @@ export const gatewaySchema = {
     max: 86_400_000,
   }),
   STATS_MAX_PATHS: int(
-    'In-memory store: distinct paths counted at most (LRU)',
+    'Distinct paths counted at most, in memory (LRU) and in Redis (lowest counts trimmed)',
     {
       default: 100_000,
       min: 100,
@@ -140,12 +183,19 @@ export const gatewaySchema = {
     'Bound on one Redis command; past it the gateway fails open',
     { default: 500, min: 10, max: 60_000 },
   ),
-  JWT_SECRET: optional(
-    hex('HS512 key (hex) for the injected x-my-jwt header', { minBytes: 16 }),
+  JWT_SECRET: secret('HS512 key for the injected x-my-jwt header'),
+  JWT_SECRET_ENCODING: oneOf(
+    'How JWT_SECRET turns into key bytes',
+    ['hex', 'utf8'] as const,
+    'hex',
   ),
   JWT_USER: str('The user claim of the injected JWT', { default: 'gatehouse' }),
   FORWARD_PROXY_ALLOW: hostList(
     'Hosts (host or host:port, port 80 when omitted) served in forward-proxy mode',
+  ),
+  FORWARD_PROXY_JWT: flag(
+    'Whether forward-proxy requests to allowlisted hosts carry x-my-jwt',
+    true,
   ),
   REDIS_URL: optional(
     url('Redis for state shared by replicas', {
@@ -166,8 +216,37 @@ export type GatewayConfig = ConfigOf<typeof gatewaySchema>;
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
+// JWT_SECRET must decode, per its encoding, to a key of at least 16 bytes.
+export function checkGatewayConfig(config: GatewayConfig): ConfigError | null {
+  const text = config.JWT_SECRET;
+  if (text === undefined) return null;
+  if (config.JWT_SECRET_ENCODING === 'hex') {
+    if (
+      !/^(?:[0-9a-fA-F]{2})+$/.test(text) ||
+      text.length / 2 < MIN_JWT_SECRET_BYTES
+    )
+      return new ConfigError(
+        'JWT_SECRET',
+        `must be hex encoding at least ${MIN_JWT_SECRET_BYTES} bytes (or set JWT_SECRET_ENCODING=utf8)`,
+      );
+  } else if (Buffer.byteLength(text, 'utf8') < MIN_JWT_SECRET_BYTES) {
+    return new ConfigError(
+      'JWT_SECRET',
+      `must be at least ${MIN_JWT_SECRET_BYTES} bytes`,
+    );
+  }
+  return null;
+}
+
+// The HS512 key bytes, or undefined when injection is off (G-8).
+export function jwtKey(config: GatewayConfig): Buffer | undefined {
+  const text = config.JWT_SECRET;
+  if (text === undefined) return undefined;
+  return Buffer.from(text, config.JWT_SECRET_ENCODING);
+}
+
 export function loadGatewayConfig(): GatewayConfig {
-  return loadConfigOrExit('gateway', gatewaySchema);
+  return loadConfigOrExit('gateway', gatewaySchema, checkGatewayConfig);
 }
 
 export function inspectedMethods(config: GatewayConfig): ReadonlySet<string> {

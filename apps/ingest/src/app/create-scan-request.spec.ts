@@ -18,6 +18,9 @@ describe('parseCreateScanRequest (S-1)', () => {
     '192.168.1.10',
     '10.0.0.1:8080',
     '[2001:db8::1]:443',
+    '::1',
+    '2001:db8::1',
+    '::ffff:192.0.2.1',
     'https://example.com/a?b=c',
     'HTTP://EXAMPLE.COM',
   ])('accepts the target %s', (target) =>

@@ -20,6 +20,8 @@ function invalid(detail: string): ProblemException {
 }
 
 function isHost(value: string): boolean {
+  // A bare address first: "::1" would otherwise split as host ":" and port "1".
+  if (isIP(value) !== 0) return true;
   const bracketed = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/i.exec(value);
   if (bracketed)
     return (

@@ -3,7 +3,10 @@ import {
   GATEWAY_DECISIONS,
   GatewayDecision,
 } from '@gatehouse/shared/contracts';
-import { Counter, Histogram, register } from 'prom-client';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
+import { WebSocketTunnels } from '../proxy/websocket-tunnel.service';
+import { InFlightLimitGuard } from '../traffic/in-flight-limit.guard';
+import { PendingBodyLimit } from '../traffic/pending-body.limit';
 
 type Children<T> = Record<GatewayDecision, T>;
 
@@ -19,7 +22,38 @@ export class GatewayMetrics {
   private readonly requests: Children<Counter.Internal>;
   private readonly latency: Children<Histogram.Internal<'decision'>>;
 
-  constructor() {
+  constructor(
+    inFlight: InFlightLimitGuard,
+    pendingBodies: PendingBodyLimit,
+    tunnels: WebSocketTunnels,
+  ) {
+    // G-6: what holds the gateway's own resources right now, read at scrape time.
+    const gauges: [string, string, () => number][] = [
+      [
+        'gateway_in_flight',
+        'Forwarded requests the upstream is working on (MAX_IN_FLIGHT bounds it)',
+        () => inFlight.current,
+      ],
+      [
+        'gateway_pending_bodies',
+        'Requests whose body is still arriving (MAX_PENDING_BODIES per client)',
+        () => pendingBodies.current,
+      ],
+      [
+        'gateway_tunnels_open',
+        'Open WebSocket tunnels (MAX_TUNNELS bounds it)',
+        () => tunnels.current,
+      ],
+    ];
+    for (const [name, help, read] of gauges) {
+      const gauge = metric(name, () => new Gauge({ name, help }));
+      // A second module instance (tests) points the gauge at its own services.
+      (gauge as Gauge & { collect: () => void }).collect = function (
+        this: Gauge,
+      ) {
+        this.set(read());
+      };
+    }
     const requests = metric(
       'gateway_requests_total',
       () =>

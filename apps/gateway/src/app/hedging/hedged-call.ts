@@ -18,7 +18,11 @@ export interface HedgedResult<T> {
 // Mapped to 504 by the pipeline (upstream-timeout).
 export class HedgeTimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
-  constructor(deadlineMs: number) {
+  constructor(
+    deadlineMs: number,
+    // Copies fired before the deadline passed.
+    readonly copies = 0,
+  ) {
     super(`no successful answer within ${deadlineMs} ms`);
     this.name = 'HedgeTimeoutError';
   }
@@ -27,6 +31,7 @@ export class HedgeTimeoutError extends Error {
 // Mapped to 502 by the pipeline (upstream-unavailable).
 export class HedgeFailedError extends Error {
   readonly code = 'HEDGE_ALL_FAILED';
+  readonly copies: number;
   constructor(readonly failures: readonly unknown[]) {
     super(
       `all ${failures.length} copies failed: ${failures
@@ -34,6 +39,7 @@ export class HedgeFailedError extends Error {
         .join('; ')}`,
     );
     this.name = 'HedgeFailedError';
+    this.copies = failures.length;
   }
 }
 
@@ -95,7 +101,10 @@ export function hedgedCall<T>(
     const onAbort = (): void => finish(() => reject(new HedgeAbortedError()));
 
     const deadlineTimer = setTimeout(
-      () => finish(() => reject(new HedgeTimeoutError(options.deadlineMs))),
+      () =>
+        finish(() =>
+          reject(new HedgeTimeoutError(options.deadlineMs, controllers.length)),
+        ),
       options.deadlineMs,
     );
     const hedgeTimer = setTimeout(fireExtras, options.hedgeAfterMs);

@@ -6,9 +6,11 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { JwtSigner } from '../jwt/jwt-signer.service';
 import { upstreamRequestHeaders } from '../proxy/forward-headers';
 import type { RequestContext } from '../proxy/request-context';
-import { hedgedCall } from './hedged-call';
+import { performance } from 'node:perf_hooks';
+import { HedgeTimeoutError, hedgedCall } from './hedged-call';
 
 export const SMART_PATH = '/api/smart';
+export const HEDGE_COPIES_HEADER = 'x-hedge-copies';
 const SMART_UPSTREAM_PATH = '/api/work';
 const MAX_TIMEOUT_MS = 600_000;
 // Hedging fires copies of a request, so only methods without side effects qualify.
@@ -74,9 +76,20 @@ export class HedgedRouteHandler implements OnApplicationShutdown {
     return this.prefixes.some((prefix) => path.startsWith(prefix));
   }
 
+  // The call's bound, counted from the request's arrival (G-7): ?timeout=, else UPSTREAM_TIMEOUT_MS.
+  deadlineMs(context: RequestContext): number {
+    const timeoutMs =
+      context.path === SMART_PATH
+        ? this.timeoutParam(context.target)
+        : undefined;
+    return timeoutMs ?? this.config.UPSTREAM_TIMEOUT_MS;
+  }
+
   async serve(context: RequestContext): Promise<void> {
     const { req, res } = context;
     const smart = context.path === SMART_PATH;
+    // Every answer says how many copies were sent, errors included.
+    res.setHeader(HEDGE_COPIES_HEADER, '0');
     if (!HEDGED_METHODS.has(req.method ?? '')) {
       throw new ProblemException({
         status: 405,
@@ -86,7 +99,10 @@ export class HedgedRouteHandler implements OnApplicationShutdown {
         headers: { allow: 'GET, HEAD' },
       });
     }
-    const timeoutMs = smart ? this.timeoutParam(context.target) : undefined;
+    const remainingMs = Math.floor(
+      this.deadlineMs(context) - (performance.now() - context.startedAt),
+    );
+    if (remainingMs <= 0) throw new HedgeTimeoutError(this.deadlineMs(context));
     const upstreamPath = smart ? SMART_UPSTREAM_PATH : context.target;
     const headers = this.requestHeaders(context);
     const abort = new AbortController();
@@ -100,7 +116,7 @@ export class HedgedRouteHandler implements OnApplicationShutdown {
         {
           hedgeAfterMs: this.config.HEDGE_AFTER_MS,
           extra: this.config.HEDGE_EXTRA,
-          deadlineMs: timeoutMs ?? this.config.UPSTREAM_TIMEOUT_MS,
+          deadlineMs: remainingMs,
           signal: abort.signal,
         },
       );
@@ -117,9 +133,14 @@ export class HedgedRouteHandler implements OnApplicationShutdown {
       }
       out['content-length'] = String(body.length);
       out['x-request-id'] = context.requestId;
-      out['x-hedge-copies'] = String(copies);
+      out[HEDGE_COPIES_HEADER] = String(copies);
       res.writeHead(answer.status, out);
       res.end(req.method === 'HEAD' ? undefined : body);
+    } catch (error) {
+      const copies = (error as { copies?: unknown }).copies;
+      if (typeof copies === 'number' && !res.headersSent)
+        res.setHeader(HEDGE_COPIES_HEADER, String(copies));
+      throw error;
     } finally {
       res.off('close', onClose);
     }

@@ -1,13 +1,14 @@
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 export type InspectedText =
-  | { kind: 'text'; text: string }
+  | { kind: 'bytes'; bytes: Buffer }
   | { kind: 'too-large' }
   | { kind: 'unsupported-encoding'; encoding: string }
   | { kind: 'corrupt' };
 
 // Inspection sees the body as the backend will after decoding, so compression cannot hide a payload.
 // The bytes forwarded stay the original ones.
+// Charsets are applied afterwards (json-charset.ts).
 export function inspectedText(
   body: Buffer,
   contentEncoding: string | undefined,
@@ -32,5 +33,5 @@ export function inspectedText(
       return { kind: 'too-large' };
     return { kind: 'corrupt' };
   }
-  return { kind: 'text', text: bytes.toString('utf8') };
+  return { kind: 'bytes', bytes };
 }

@@ -41,6 +41,13 @@ function statusOf(ctx: RequestContext): number {
 
 const json = { 'content-type': 'application/json' };
 
+function utf32be(text: string): Buffer {
+  const out = Buffer.alloc(text.length * 4);
+  for (let i = 0; i < text.length; i++)
+    out.writeUInt32BE(text.charCodeAt(i), i * 4);
+  return out;
+}
+
 describe('MaliciousRequestGuard (G-2)', () => {
   it('blocks a flagged JSON POST with 401', () => {
     expect(statusOf(context('POST', json, '{"is_malicious":true}'))).toBe(401);
@@ -56,7 +63,7 @@ describe('MaliciousRequestGuard (G-2)', () => {
           '{"is_malicious":true}',
         ),
       ),
-    ).toBe(0);
+    ).toBe(401);
     expect(
       statusOf(
         context(
@@ -74,7 +81,7 @@ describe('MaliciousRequestGuard (G-2)', () => {
           '{"is_malicious":true}',
         ),
       ),
-    ).toBe(0);
+    ).toBe(401);
   });
 
   it('answers 413 for an incomplete body and for a decompression bomb', () => {
@@ -105,7 +112,67 @@ describe('MaliciousRequestGuard (G-2)', () => {
     const all = new MaliciousRequestGuard(
       loadConfig(gatewaySchema, { INSPECT_METHODS: 'post,put,patch' }),
     );
-    expect(all.inspects('PUT', 'application/json')).toBe(true);
-    expect(all.inspects('GET', 'application/json')).toBe(false);
+    expect(all.inspects('PUT')).toBe(true);
+    expect(all.inspects('GET')).toBe(false);
+  });
+
+  it.each([
+    ['no content type', {}, Buffer.from('{"is_malicious":true}')],
+    [
+      'a form label (curl -d)',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      Buffer.from('{"is_malicious":true}'),
+    ],
+    [
+      'utf-16le declared',
+      { 'content-type': 'application/json; charset=utf-16le' },
+      Buffer.from('{"is_malicious":true}', 'utf16le'),
+    ],
+    [
+      'utf-16 declared, big-endian, no BOM',
+      { 'content-type': 'application/json; charset="UTF-16"' },
+      Buffer.from('{"is_malicious":true}', 'utf16le').swap16(),
+    ],
+    [
+      'utf-32be declared',
+      { 'content-type': 'application/json; charset=utf-32be' },
+      utf32be('{"is_malicious":true}'),
+    ],
+    [
+      'a UTF-16LE BOM with no charset',
+      json,
+      Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('{"is_malicious":true}', 'utf16le'),
+      ]),
+    ],
+    ['UTF-32BE without BOM or label', {}, utf32be('{"is_malicious":true}')],
+  ])('blocks a flagged body with %s', (_name, headers, body) => {
+    expect(statusOf(context('POST', headers, body))).toBe(401);
+  });
+
+  it('answers 415 for a declared charset it cannot decode', () => {
+    expect(
+      statusOf(
+        context(
+          'POST',
+          { 'content-type': 'application/json; charset=utf-7' },
+          '{"a":1}',
+        ),
+      ),
+    ).toBe(415);
+  });
+
+  it('forwards bodies that are not JSON whatever their label', () => {
+    expect(
+      statusOf(
+        context(
+          'POST',
+          { 'content-type': 'text/plain; charset=shift_jis' },
+          'is_malicious=true',
+        ),
+      ),
+    ).toBe(0);
+    expect(statusOf(context('POST', {}, Buffer.from([0, 1, 2, 3])))).toBe(0);
   });
 });

@@ -7,10 +7,24 @@ import {
 } from '../gateway.config';
 import type { RequestContext } from '../proxy/request-context';
 import { inspectedText } from './inspected-text';
+import {
+  declaredCharset,
+  decode,
+  decodingsFor,
+  mayCarryKey,
+} from './json-charset';
 import { isJsonMediaType } from './json-media-type';
 import { JsonFlagScanner } from './json-flag-scanner';
 
 export const MALICIOUS_KEY = 'is_malicious';
+
+// Labels under which clients commonly send JSON (curl -d, fetch with a string body, none).
+const LOOSE_LABEL =
+  /^\s*(?:application\/x-www-form-urlencoded|text\/plain)\s*(?:;|$)/i;
+
+function mayBeReadAsJson(contentType: string | undefined): boolean {
+  return contentType === undefined || LOOSE_LABEL.test(contentType);
+}
 
 // G-2: a JSON body carrying is_malicious with a flag value, at any depth, is never forwarded.
 @Injectable()
@@ -23,22 +37,28 @@ export class MaliciousRequestGuard {
     this.scanner = new JsonFlagScanner(MALICIOUS_KEY, config.MAX_JSON_DEPTH);
   }
 
-  // Whether this request's body must be read before it can be judged.
-  inspects(
-    method: string | undefined,
-    contentType: string | undefined,
-  ): boolean {
-    return (
-      method !== undefined &&
-      this.methods.has(method) &&
-      isJsonMediaType(contentType)
-    );
+  // Whether this request's method has its body inspected at all.
+  inspects(method: string | undefined): boolean {
+    return method !== undefined && this.methods.has(method);
   }
 
+  // G-2: JSON is decided by the bytes. A declared JSON type is held to it (413 when too
+  // large, 415 for what cannot be decoded); any other body is inspected when it parses
+  // as JSON in any encoding a mainstream parser would read it in.
   check(context: RequestContext): void {
     const { req } = context;
-    if (!this.inspects(req.method, req.headers['content-type'])) return;
-    if (!context.bodyComplete) throw this.tooLarge();
+    if (!this.inspects(req.method)) return;
+    if (context.body.length === 0 && context.bodyComplete) return;
+    const contentType = req.headers['content-type'];
+    const labelled = isJsonMediaType(contentType);
+    if (!context.bodyComplete) {
+      if (
+        labelled ||
+        (mayBeReadAsJson(contentType) && this.looksLikeJson(context.body))
+      )
+        throw this.tooLarge();
+      return;
+    }
     const decoded = inspectedText(
       context.body,
       req.headers['content-encoding'],
@@ -46,8 +66,10 @@ export class MaliciousRequestGuard {
     );
     switch (decoded.kind) {
       case 'too-large':
-        throw this.tooLarge();
+        if (labelled) throw this.tooLarge();
+        return;
       case 'unsupported-encoding':
+        if (!labelled) return;
         throw new ProblemException({
           status: 415,
           title: 'Unsupported Media Type',
@@ -55,6 +77,7 @@ export class MaliciousRequestGuard {
           detail: `A JSON body in content-encoding "${decoded.encoding}" cannot be inspected.`,
         });
       case 'corrupt':
+        if (!labelled) return;
         throw new ProblemException({
           status: 400,
           title: 'Bad Request',
@@ -62,27 +85,52 @@ export class MaliciousRequestGuard {
           detail:
             'The JSON body could not be decoded with its declared content-encoding.',
         });
-      case 'text':
+      case 'bytes':
         break;
     }
-    const result = this.scanner.scan(decoded.text);
-    if (result.kind === 'too-deep') {
+    const charset = declaredCharset(contentType);
+    const decodings = decodingsFor(
+      decoded.bytes,
+      labelled ? charset : undefined,
+    );
+    if (decodings.kind === 'unsupported') {
       throw new ProblemException({
-        status: 400,
-        title: 'Bad Request',
-        type: 'json-too-deep',
-        detail: `JSON nesting deeper than ${this.config.MAX_JSON_DEPTH} levels is not accepted.`,
+        status: 415,
+        title: 'Unsupported Media Type',
+        type: 'unsupported-charset',
+        detail: `A JSON body in charset "${decodings.charset.slice(0, 64)}" cannot be inspected.`,
       });
     }
-    if (result.kind === 'valid' && result.flagged) {
-      throw new ProblemException({
-        status: 401,
-        title: 'Unauthorized',
-        type: 'malicious-payload',
-        detail: `The request body carries "${MALICIOUS_KEY}" with a flag value and was blocked.`,
-      });
+    for (const decoding of decodings.decodings) {
+      const head = decode(decoded.bytes.subarray(0, 64), decoding);
+      if (!labelled && !mayCarryKey(head)) continue;
+      const result = this.scanner.scan(decode(decoded.bytes, decoding));
+      if (result.kind === 'too-deep') {
+        throw new ProblemException({
+          status: 400,
+          title: 'Bad Request',
+          type: 'json-too-deep',
+          detail: `JSON nesting deeper than ${this.config.MAX_JSON_DEPTH} levels is not accepted.`,
+        });
+      }
+      if (result.kind === 'valid' && result.flagged) {
+        throw new ProblemException({
+          status: 401,
+          title: 'Unauthorized',
+          type: 'malicious-payload',
+          detail: `The request body carries "${MALICIOUS_KEY}" with a flag value and was blocked.`,
+        });
+      }
     }
     // Invalid JSON falls through: it is forwarded unaltered and the backend decides.
+  }
+
+  // A body too large to buffer whose start reads as a JSON object or array, in any encoding.
+  private looksLikeJson(body: Buffer): boolean {
+    const head = body.subarray(0, 64);
+    const decodings = decodingsFor(head, undefined);
+    if (decodings.kind !== 'decodings') return false;
+    return decodings.decodings.some((d) => mayCarryKey(decode(head, d)));
   }
 
   private tooLarge(): ProblemException {

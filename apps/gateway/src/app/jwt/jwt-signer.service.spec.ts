@@ -4,7 +4,11 @@ import type { GatewayConfig } from '../gateway.config';
 import { JWT_HEADER, JwtSigner } from './jwt-signer.service';
 
 const secret = randomBytes(32);
-const config = { JWT_SECRET: secret, JWT_USER: 'alice' } as GatewayConfig;
+const config = {
+  JWT_SECRET: secret.toString('hex'),
+  JWT_SECRET_ENCODING: 'hex',
+  JWT_USER: 'alice',
+} as GatewayConfig;
 
 describe('JwtSigner (G-8)', () => {
   it('signs an HS512 JWT that jose verifies with the secret', async () => {
@@ -39,9 +43,24 @@ describe('JwtSigner (G-8)', () => {
 
   it('a token signed with another secret does not verify', async () => {
     const token =
-      new JwtSigner({ ...config, JWT_SECRET: randomBytes(32) }).header()?.[1] ??
-      '';
+      new JwtSigner({
+        ...config,
+        JWT_SECRET: randomBytes(32).toString('hex'),
+      }).header()?.[1] ?? '';
     await expect(jwtVerify(token, secret)).rejects.toThrow();
+  });
+
+  it("uses the secret string's own bytes with JWT_SECRET_ENCODING=utf8", async () => {
+    const text = 'a shared secret of some length';
+    const token =
+      new JwtSigner({
+        ...config,
+        JWT_SECRET: text,
+        JWT_SECRET_ENCODING: 'utf8',
+      }).header()?.[1] ?? '';
+    await expect(
+      jwtVerify(token, Buffer.from(text, 'utf8')),
+    ).resolves.toBeDefined();
   });
 
   it('is off without JWT_SECRET', () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHmac, randomUUID } from 'node:crypto';
-import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+import { GATEWAY_CONFIG, GatewayConfig, jwtKey } from '../gateway.config';
 
 export const JWT_HEADER = 'x-my-jwt';
 
@@ -21,7 +21,7 @@ export class JwtSigner {
   private date = '';
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
-    this.secret = config.JWT_SECRET;
+    this.secret = jwtKey(config);
     this.user = config.JWT_USER;
   }
 

@@ -7,6 +7,13 @@ export class ClientAbortedError extends Error {
   }
 }
 
+// The client did not send its body within the body timeout (G-6: slow clients are bounded).
+export class BodyTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the request body did not arrive within ${timeoutMs} ms`);
+  }
+}
+
 export interface ReadBody {
   body: Buffer;
   // False when the body exceeded the bound; the rest is still unread in the request stream.
@@ -21,18 +28,24 @@ export function hasBody(req: IncomingMessage): boolean {
   );
 }
 
-// Reads up to `limit` bytes. Past it, stops reading and leaves the request paused.
+// Reads up to `limit` bytes within `timeoutMs`. Past the limit, stops reading and leaves the
+// request paused. A body declared too large is still read up to the limit, so that its start
+// can be inspected (G-2).
 export function readBody(
   req: IncomingMessage,
   limit: number,
+  timeoutMs: number,
 ): Promise<ReadBody> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit)
-    return Promise.resolve({ body: Buffer.alloc(0), complete: false });
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => {
+      cleanup();
+      req.pause();
+      reject(new BodyTimeoutError(timeoutMs));
+    }, timeoutMs);
     const cleanup = () => {
+      clearTimeout(timer);
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);

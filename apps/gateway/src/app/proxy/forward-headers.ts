@@ -35,9 +35,13 @@ export function upstreamRequestHeaders(
     if (extra !== undefined && setByGateway(lower, extra)) continue;
     headers.push(raw[i], raw[i + 1]);
   }
-  const forwardedFor = req.headers['x-forwarded-for'];
-  const forwardedProto = req.headers['x-forwarded-proto'];
-  const forwardedHost = req.headers['x-forwarded-host'];
+  // A client's X-Forwarded-* that its Connection header names is hop-by-hop: it was removed
+  // above, so the gateway's own values are set after that removal, not appended to it.
+  const endToEnd = (name: string) =>
+    listed.has(name) ? undefined : req.headers[name];
+  const forwardedFor = endToEnd('x-forwarded-for');
+  const forwardedProto = endToEnd('x-forwarded-proto');
+  const forwardedHost = endToEnd('x-forwarded-host');
   const proto =
     'encrypted' in req.socket && req.socket.encrypted ? 'https' : 'http';
   headers.push(

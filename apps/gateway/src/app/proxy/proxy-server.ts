@@ -1,26 +1,86 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { PROBLEM_CONTENT_TYPE, problemType } from '@gatehouse/shared/contracts';
+import { ProblemException } from '@gatehouse/shared/http';
 import type { ProxyPipeline } from './proxy.pipeline';
+import type { RequestLogService } from './request-log.service';
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
+export interface ProxyServerOptions {
+  pipeline: ProxyPipeline;
+  requestLog: RequestLogService;
+  ownRoutes: (path: string) => boolean;
+  maxHeaderFields: number;
+}
+
+// Node checks header and request timeouts on this interval (30 s by default), so a 10 s
+// headers timeout could fire after 40 s.
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+
 // The gateway's own routes go to Nest; every other request goes straight to the proxy pipeline.
-export function attachProxy(
-  server: Server,
-  pipeline: ProxyPipeline,
-  ownRoutes: (path: string) => boolean,
-): void {
+export function attachProxy(server: Server, options: ProxyServerOptions): void {
+  const { pipeline, requestLog, ownRoutes, maxHeaderFields } = options;
   const [nest] = server.listeners('request') as RequestListener[];
+  // Framing is checked here for every request, so that missing Host and unmet expectations
+  // get problem+json and a log line instead of Node's bare answers (G-1).
+  // Both are read from the server object (at each request, and at listen).
+  const tunable = server as Server & {
+    requireHostHeader: boolean;
+    connectionsCheckingInterval: number;
+  };
+  tunable.requireHostHeader = false;
+  tunable.connectionsCheckingInterval = TIMEOUT_CHECK_INTERVAL_MS;
+  // Header fields past the limit would be dropped silently: none are, and 431 says so.
+  server.maxHeadersCount = 0;
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    if (ownRoutes(query === -1 ? url : url.slice(0, query))) nest(req, res);
+    const path = pathOf(req);
+    const refusal = framingProblem(req, maxHeaderFields);
+    if (refusal !== undefined)
+      pipeline.handle(req, res, { kind: 'refused', problem: refusal });
+    else if (ownRoutes(path)) nest(req, res);
     else pipeline.handle(req, res);
   });
+  // Only `Expect: 100-continue` is met (Node answers it); anything else is 417.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
+    pipeline.handle(req, res, {
+      kind: 'refused',
+      problem: new ProblemException({
+        status: 417,
+        title: 'Expectation Failed',
+        type: 'expectation-failed',
+        detail: 'Only "Expect: 100-continue" is supported.',
+      }),
+    }),
+  );
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const refusal =
+      framingProblem(req, maxHeaderFields) ??
+      (ownRoutes(pathOf(req)) ? notFound() : undefined);
+    if (refusal !== undefined) {
+      pipeline.handleUpgrade(req, socket, {
+        kind: 'refused',
+        problem: refusal,
+      });
+    } else if (isWebSocket(req)) {
+      pipeline.handleUpgrade(req, socket, { kind: 'websocket', head });
+    } else if (hasBody(req)) {
+      pipeline.handleUpgrade(req, socket, {
+        kind: 'refused',
+        problem: badRequest(
+          'upgrade-with-body',
+          'Only WebSocket upgrades are tunnelled; other upgrades may not carry a body.',
+        ),
+      });
+    } else {
+      // Other protocols (h2c...) are not tunnelled: the request is served as a plain one,
+      // its Upgrade header dropped as hop-by-hop.
+      pipeline.handleUpgrade(req, socket, { kind: 'request' });
+    }
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) =>
-    rejectMalformed(error, socket),
+    rejectMalformed(error, socket, requestLog),
   );
   // Node hands CONNECT to this event rather than to 'request'; tunnels are never opened.
   server.on('connect', (_req: IncomingMessage, socket: Socket) =>
@@ -34,29 +94,141 @@ export function attachProxy(
   );
 }
 
-// Requests Node's parser refuses (bad bytes, huge headers, slow clients) still get problem+json.
-function rejectMalformed(error: NodeJS.ErrnoException, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (
+    req.headers['transfer-encoding'] !== undefined ||
+    (length !== undefined && length !== '0')
+  );
+}
+
+function isWebSocket(req: IncomingMessage): boolean {
+  const upgrade = req.headers.upgrade;
+  return (
+    req.method === 'GET' &&
+    upgrade !== undefined &&
+    upgrade
+      .split(',')
+      .some((protocol) => protocol.trim().toLowerCase() === 'websocket')
+  );
+}
+
+// RFC 9112 §3.2: exactly one Host on HTTP/1.1 (at most one on 1.0); past the header field
+// limit, 431 rather than a silent drop.
+export function framingProblem(
+  req: IncomingMessage,
+  maxHeaderFields: number,
+): ProblemException | undefined {
+  const raw = req.rawHeaders;
+  if (raw.length / 2 > maxHeaderFields) {
+    return new ProblemException({
+      status: 431,
+      title: 'Request Header Fields Too Large',
+      type: 'too-many-header-fields',
+      detail: `A request may carry at most ${maxHeaderFields} header fields.`,
+    });
+  }
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2)
+    if (raw[i].length === 4 && raw[i].toLowerCase() === 'host') hosts++;
+  if (hosts > 1)
+    return badRequest(
+      'duplicate-host',
+      'The request carries more than one Host header.',
+    );
+  if (hosts === 0 && req.httpVersion === '1.1')
+    return badRequest(
+      'missing-host',
+      'An HTTP/1.1 request must carry a Host header.',
+    );
+  return undefined;
+}
+
+function badRequest(type: string, detail: string): ProblemException {
+  return new ProblemException({
+    status: 400,
+    title: 'Bad Request',
+    type,
+    detail,
+  });
+}
+
+function notFound(): ProblemException {
+  return new ProblemException({
+    status: 404,
+    title: 'Not Found',
+    type: 'not-found',
+    detail: 'The gateway serves no WebSocket on its own routes.',
+  });
+}
+
+// Requests Node's parser refuses (bad bytes, huge headers, slow clients) still get problem+json
+// and a log line. Nothing after the refusal is read: the socket stops being parsed at once and
+// closes, so a request that completes later, or one pipelined behind it, is never forwarded.
+function rejectMalformed(
+  error: NodeJS.ErrnoException,
+  socket: Socket,
+  requestLog: RequestLogService,
+): void {
+  socket.pause();
+  // A client that reset or closed mid-request has gone: there is no one to answer.
+  if (
+    error.code === 'ECONNRESET' ||
+    error.code === 'HPE_INVALID_EOF_STATE' ||
+    socket.readableEnded ||
+    !socket.writable
+  ) {
     socket.destroy();
     return;
   }
+  let status = 400;
+  let title = 'Bad Request';
+  let detail = 'The request is not valid HTTP.';
   if (error.code === 'HPE_HEADER_OVERFLOW') {
-    writeProblem(
-      socket,
-      431,
-      'Request Header Fields Too Large',
-      'The request headers are too large.',
-    );
+    status = 431;
+    title = 'Request Header Fields Too Large';
+    detail = 'The request headers are too large.';
   } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    writeProblem(
-      socket,
-      408,
-      'Request Timeout',
-      'The request was not received in time.',
-    );
-  } else {
-    writeProblem(socket, 400, 'Bad Request', 'The request is not valid HTTP.');
+    status = 408;
+    title = 'Request Timeout';
+    detail = 'The request was not received in time.';
   }
+  // A request already under way (its body too slow) is answered and logged through its own
+  // response, unless that answer has begun.
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })
+    ._httpMessage;
+  if (inFlight !== undefined && inFlight !== null) {
+    if (inFlight.headersSent) {
+      socket.destroy();
+      return;
+    }
+    inFlight.shouldKeepAlive = false;
+    inFlight.statusCode = status;
+    inFlight.setHeader('content-type', PROBLEM_CONTENT_TYPE);
+    const body = problemBody(status, title, detail);
+    inFlight.setHeader('content-length', Buffer.byteLength(body));
+    inFlight.end(body, () => socket.destroy());
+    setTimeout(() => socket.destroy(), 5_000).unref();
+    return;
+  }
+  writeProblem(socket, status, title, detail);
+  requestLog.writeRefused(socket, status, error.code ?? 'client-error');
+}
+
+function problemBody(status: number, title: string, detail: string): string {
+  return JSON.stringify({
+    type: problemType(title.toLowerCase().replace(/ /g, '-')),
+    title,
+    status,
+    detail,
+    instance: '',
+  });
 }
 
 function writeProblem(
@@ -66,15 +238,12 @@ function writeProblem(
   detail: string,
   extraHeaders = '',
 ): void {
-  const body = JSON.stringify({
-    type: problemType(title.toLowerCase().replace(/ /g, '-')),
-    title,
-    status,
-    detail,
-    instance: '',
-  });
+  const body = problemBody(status, title, detail);
   socket.end(
     `HTTP/1.1 ${status} ${title}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\n${extraHeaders}connection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
   );
+  // A peer that never reads must not keep the socket open.
+  setTimeout(() => socket.destroy(), 5_000).unref();
 }

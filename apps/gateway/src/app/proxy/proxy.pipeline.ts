@@ -6,24 +6,75 @@ import {
   toProblem,
 } from '@gatehouse/shared/http';
 import { requestIdFor } from '@gatehouse/shared/logging';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { ForwardProxyRouter } from '../forward-proxy/forward-proxy.router';
-import { HedgedRouteHandler } from '../hedging/hedged-route.handler';
+import {
+  HEDGE_COPIES_HEADER,
+  HedgedRouteHandler,
+} from '../hedging/hedged-route.handler';
 import { MaliciousRequestGuard } from '../inspection/malicious-request.guard';
 import { JwtSigner } from '../jwt/jwt-signer.service';
 import { TrafficRecorder } from '../stats/traffic-recorder.service';
 import { DuplicateDelayInterceptor } from '../traffic/duplicate-delay.interceptor';
 import { InFlightLimitGuard } from '../traffic/in-flight-limit.guard';
+import { PendingBodyLimit } from '../traffic/pending-body.limit';
 import { RateLimitGuard } from '../traffic/rate-limit.guard';
-import { ClientAbortedError, hasBody, readBody } from './body-reader';
+import {
+  BodyTimeoutError,
+  ClientAbortedError,
+  hasBody,
+  readBody,
+} from './body-reader';
 import { clientAddress } from './client-address';
 import { ProxyService } from './proxy.service';
 import { RequestContext } from './request-context';
 import { RequestLogService } from './request-log.service';
 import { UpstreamErrorLog } from './upstream-error.log';
 import { errorCode, upstreamProblem } from './upstream-failure';
+import { WebSocketTunnels } from './websocket-tunnel.service';
+
+// How a request reached the pipeline.
+export type Arrival =
+  | { kind: 'request' }
+  // Refused by the framing checks before anything else (G-1).
+  | { kind: 'refused'; problem: ProblemException }
+  // An `Upgrade: websocket` handshake: tunnelled once it passes (G-1).
+  | { kind: 'websocket'; head: Buffer };
+
+// Requests on one connection in arrival order. Pipelined requests are decided in that order,
+// and none after an error answer is forwarded: that answer closes the connection.
+interface ConnectionOrder {
+  next: number;
+  cutAfter: number;
+  lastDecision: Promise<void>;
+}
+
+const connections = new WeakMap<Socket, ConnectionOrder>();
+
+function orderOf(socket: Socket): ConnectionOrder {
+  let order = connections.get(socket);
+  if (order === undefined) {
+    order = {
+      next: 0,
+      cutAfter: Infinity,
+      lastDecision: Promise.resolve(),
+    };
+    connections.set(socket, order);
+  }
+  return order;
+}
+
+function bodyTimeout(error: BodyTimeoutError): ProblemException {
+  return new ProblemException({
+    status: 408,
+    title: 'Request Timeout',
+    type: 'body-timeout',
+    detail: `The request body did not arrive within ${error.timeoutMs} ms.`,
+  });
+}
 
 function decisionFor(status: number): GatewayDecision {
   if (status === 401) return 'blocked';
@@ -50,9 +101,30 @@ export class ProxyPipeline {
     private readonly hedging: HedgedRouteHandler,
     private readonly jwt: JwtSigner,
     private readonly recorder: TrafficRecorder,
+    private readonly pendingBodies: PendingBodyLimit,
+    private readonly tunnels: WebSocketTunnels,
   ) {}
 
-  handle(req: IncomingMessage, res: ServerResponse): void {
+  // An upgrade request arrives with its socket and no response object: one is made for it,
+  // so that refusals are ordinary problem+json answers and the log line is written as usual.
+  handleUpgrade(req: IncomingMessage, socket: Socket, arrival: Arrival): void {
+    // Nothing listens on a socket once Node hands it over: a reset must not crash the process.
+    socket.on('error', () => socket.destroy());
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.once('finish', () => {
+      res.detachSocket(socket);
+      socket.destroySoon();
+    });
+    this.handle(req, res, arrival);
+  }
+
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    arrival: Arrival = { kind: 'request' },
+  ): void {
     const context = new RequestContext(
       req,
       res,
@@ -70,13 +142,40 @@ export class ProxyPipeline {
       this.recorder.record(context);
     };
     res.once('close', settled);
-    this.process(context)
-      .catch((error: unknown) => this.fail(context, error))
-      .finally(settled);
+    const order = orderOf(req.socket);
+    const seq = order.next++;
+    const previous = order.lastDecision;
+    let decided!: () => void;
+    order.lastDecision = new Promise((resolve) => (decided = resolve));
+    const run =
+      arrival.kind === 'refused'
+        ? Promise.reject(arrival.problem)
+        : this.process(context, arrival, async () => {
+            // Earlier requests on the connection are decided first; after an error
+            // answer, nothing more on it is forwarded.
+            await previous;
+            decided();
+            return seq > order.cutAfter;
+          });
+    run
+      .catch((error: unknown) => {
+        order.cutAfter = Math.min(order.cutAfter, seq);
+        decided();
+        this.fail(context, error);
+      })
+      .finally(() => {
+        decided();
+        settled();
+      });
   }
 
-  private async process(context: RequestContext): Promise<void> {
-    const { req } = context;
+  private async process(
+    context: RequestContext,
+    arrival: Arrival,
+    // Resolves true when the connection was cut by an earlier request's error answer.
+    turn: () => Promise<boolean>,
+  ): Promise<void> {
+    const { req, res } = context;
     const target = context.target;
     if (req.method === 'CONNECT') {
       throw new ProblemException({
@@ -94,26 +193,64 @@ export class ProxyPipeline {
         : this.forwardProxy.resolve(target);
     context.upstreamOrigin = upstream.origin;
     if (this.rateLimit.enabled) await this.rateLimit.check(context.client);
-    const release = this.inFlight.acquire();
-    try {
-      if (hasBody(req)) {
-        const limit = this.config.MAX_BODY_BYTES;
-        const read = await readBody(req, limit);
+    if (hasBody(req)) {
+      // A body still arriving holds no upstream slot (G-6): it is bounded per client and in time.
+      const releasePending = this.pendingBodies.acquire(context.client);
+      try {
+        const read = await readBody(
+          req,
+          this.config.MAX_BODY_BYTES,
+          this.config.BODY_TIMEOUT_MS,
+        );
         context.body = read.body;
         context.bodyComplete = read.complete;
         context.bytesIn = read.complete
           ? read.body.length
           : Number(req.headers['content-length']) || read.body.length;
+      } catch (error) {
+        if (error instanceof BodyTimeoutError) throw bodyTimeout(error);
+        throw error;
+      } finally {
+        releasePending();
       }
-      const replay = await this.duplicates.observe(context);
-      this.malicious.check(context);
-      if (replay) await this.duplicates.hold(context);
-      if (context.abandoned) return;
-      if (upstream !== this.proxy.backend)
-        await this.proxy.forward(context, upstream);
-      else if (this.hedging.handles(context)) await this.hedging.serve(context);
-      // Only the backend gets the signed identity, never a forward-proxy host (G-8).
-      else await this.proxy.forward(context, upstream, this.jwt.header());
+    }
+    const replay = await this.duplicates.observe(context);
+    this.malicious.check(context);
+    const backend = upstream === this.proxy.backend;
+    const hedged =
+      backend && arrival.kind === 'request' && this.hedging.handles(context);
+    // Hedged routes keep their own policy (G-3, G-7): exempt from the hold unless configured,
+    // and a hold never takes a call past its timeout.
+    let holdCapMs = Infinity;
+    if (hedged) {
+      res.setHeader(HEDGE_COPIES_HEADER, '0');
+      holdCapMs =
+        this.hedging.deadlineMs(context) -
+        (performance.now() - context.startedAt);
+    }
+    if (replay && (!hedged || this.config.DUPLICATE_DELAY_HEDGED))
+      await this.duplicates.hold(context, holdCapMs);
+    const cut = await turn();
+    if (context.abandoned) return;
+    if (cut) {
+      context.decision = 'rejected';
+      context.error = 'connection-closed';
+      res.destroy();
+      return;
+    }
+    // The signed identity goes to the backend, and to allowlisted forward-proxy hosts unless
+    // FORWARD_PROXY_JWT=0 (G-8).
+    const jwt =
+      backend || this.config.FORWARD_PROXY_JWT ? this.jwt.header() : undefined;
+    if (arrival.kind === 'websocket') {
+      await this.tunnels.open(context, upstream, arrival.head, jwt);
+      return;
+    }
+    // Only now is the upstream working on it: a slot is taken (G-6).
+    const release = this.inFlight.acquire();
+    try {
+      if (hedged) await this.hedging.serve(context);
+      else await this.proxy.forward(context, upstream, jwt);
     } finally {
       release();
     }
@@ -158,8 +295,9 @@ export class ProxyPipeline {
       problem,
       Object.assign(req, { id: context.requestId }),
     );
-    // The rest of an unread body would otherwise be parsed as the next request.
-    if (!context.bodyComplete) res.shouldKeepAlive = false;
+    // Every error answer closes the connection: the rest of an unread body, or a request
+    // pipelined behind this one, is never parsed as a request of its own.
+    res.shouldKeepAlive = false;
     sendProblem(res, body, headers);
     if (!upstreamFailed && status >= 500)
       this.logger.warn(

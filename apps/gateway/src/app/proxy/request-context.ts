@@ -17,6 +17,8 @@ export class RequestContext {
   readonly path: string;
   // Origin the request was sent to: the backend, or a forward-proxy host.
   upstreamOrigin = '';
+  // Set when the request became a WebSocket tunnel (G-1).
+  tunnel: TunnelStats | undefined;
   private readonly bytesWrittenBefore: number;
 
   constructor(
@@ -48,3 +50,10 @@ export class RequestContext {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+export interface TunnelStats {
+  openedAt: number;
+  bytesToUpstream: number;
+  bytesToClient: number;
+  closedBy: 'client' | 'upstream' | 'idle' | undefined;
+}

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from '@gatehouse/shared/logging';
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { RequestContext } from './request-context';
 
 // G-4: exactly one JSON line per proxied request, written when its response is done.
@@ -11,20 +14,31 @@ export class RequestLogService {
 
   write(context: RequestContext): void {
     const { req, res } = context;
+    const tunnel = context.tunnel;
     const line = {
       requestId: context.requestId,
       client: context.client,
       method: req.method,
       path: context.path,
       decision: context.decision,
-      status: context.status || res.statusCode,
+      // What the client was actually sent: nothing (0) when the connection closed first.
+      status: context.status || (res.headersSent ? res.statusCode : 0),
       upstreamStatus: context.upstreamStatus,
       delayMs: context.delayMs,
       bytesIn: context.bytesIn,
       bytesOut: context.bytesOut,
       latencyMs: Math.round(context.latencyMs * 100) / 100,
-      completed: res.writableFinished,
+      completed: tunnel === undefined ? res.writableFinished : true,
       error: context.error,
+      tunnel:
+        tunnel === undefined
+          ? undefined
+          : {
+              bytesToUpstream: tunnel.bytesToUpstream,
+              bytesToClient: tunnel.bytesToClient,
+              durationMs: Math.round(performance.now() - tunnel.openedAt),
+              closedBy: tunnel.closedBy ?? 'client',
+            },
     };
     const level =
       context.decision === 'failed'
@@ -33,5 +47,28 @@ export class RequestLogService {
           ? 'info'
           : 'warn';
     this.logger.logger[level](line, 'request');
+  }
+
+  // A request Node's parser refused before it became a request (slow or oversized headers,
+  // bad bytes): still one line, with the status the client was sent.
+  writeRefused(socket: Socket, status: number, error: string): void {
+    this.logger.logger.warn(
+      {
+        requestId: randomUUID(),
+        client: socket.remoteAddress ?? 'unknown',
+        method: null,
+        path: null,
+        decision: 'rejected',
+        status,
+        upstreamStatus: null,
+        delayMs: 0,
+        bytesIn: 0,
+        bytesOut: socket.bytesWritten,
+        latencyMs: 0,
+        completed: true,
+        error,
+      },
+      'request',
+    );
   }
 }

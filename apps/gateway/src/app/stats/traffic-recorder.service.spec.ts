@@ -1,3 +1,6 @@
+import type { WebSocketTunnels } from '../proxy/websocket-tunnel.service';
+import type { InFlightLimitGuard } from '../traffic/in-flight-limit.guard';
+import type { PendingBodyLimit } from '../traffic/pending-body.limit';
 import { GatewayMetrics } from '../admin/gateway.metrics';
 import type { GatewayConfig } from '../gateway.config';
 import type { RequestContext } from '../proxy/request-context';
@@ -7,6 +10,16 @@ import { TrafficRecorder } from './traffic-recorder.service';
 
 function context(path: string, decision: RequestContext['decision']) {
   return { path, decision, startedAt: 0, latencyMs: 5 } as RequestContext;
+}
+
+// The gauges read these at scrape time; this spec never scrapes.
+function metrics(): GatewayMetrics {
+  const idle = { current: 0 };
+  return new GatewayMetrics(
+    idle as InFlightLimitGuard,
+    idle as PendingBodyLimit,
+    idle as WebSocketTunnels,
+  );
 }
 
 describe('TrafficRecorder (G-10, G-11)', () => {
@@ -19,7 +32,7 @@ describe('TrafficRecorder (G-10, G-11)', () => {
     const recorder = new TrafficRecorder(
       store,
       { STATS_FLUSH_MS: 60_000 } as GatewayConfig,
-      new GatewayMetrics(),
+      metrics(),
     );
     recorder.record(context('/a', 'forwarded'));
     recorder.record(context('/a', 'blocked'));
@@ -47,7 +60,7 @@ describe('TrafficRecorder (G-10, G-11)', () => {
     const recorder = new TrafficRecorder(
       store,
       { STATS_FLUSH_MS: 60_000 } as GatewayConfig,
-      new GatewayMetrics(),
+      metrics(),
     );
     recorder.record(context('/a', 'forwarded'));
     await expect(recorder.flush()).resolves.toBeUndefined();

@@ -41,9 +41,11 @@ export class DuplicateDelayInterceptor {
     }
   }
 
-  // Holds a replay for DUPLICATE_DELAY_MS, or rejects it when the hold is full.
-  async hold(context: RequestContext): Promise<void> {
-    if (this.config.DUPLICATE_DELAY_MS === 0) return;
+  // Holds a replay for DUPLICATE_DELAY_MS (never longer than maxMs), or rejects it when the
+  // hold is full. A held request takes no upstream slot (G-6).
+  async hold(context: RequestContext, maxMs = Infinity): Promise<void> {
+    const delayMs = Math.min(this.config.DUPLICATE_DELAY_MS, maxMs);
+    if (delayMs <= 0) return;
     if (this.held >= this.config.MAX_HELD) {
       throw new ProblemException({
         status: 429,
@@ -60,9 +62,7 @@ export class DuplicateDelayInterceptor {
     context.decision = 'delayed';
     this.held++;
     try {
-      context.delayMs = Math.round(
-        await preciseSleep(this.config.DUPLICATE_DELAY_MS),
-      );
+      context.delayMs = Math.round(await preciseSleep(delayMs));
     } finally {
       this.held--;
     }

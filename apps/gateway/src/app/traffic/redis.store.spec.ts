@@ -30,6 +30,7 @@ describe('RedisStore (real Redis)', () => {
       prefix,
       duplicateTtlMs: 60_000,
       commandTimeoutMs: 1_000,
+      maxPaths: 100_000,
     });
     await store.connected(2_000);
   });

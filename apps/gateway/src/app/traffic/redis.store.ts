@@ -17,6 +17,8 @@ export interface RedisStoreOptions {
   prefix: string;
   duplicateTtlMs: number;
   commandTimeoutMs: number;
+  // Distinct paths kept at most: past it the lowest counts are trimmed (G-10).
+  maxPaths: number;
 }
 
 const COUNTS_KEY = 'counts';
@@ -118,6 +120,10 @@ export class RedisStore implements GatewayStore {
     }
     for (const [path, count] of paths) pipeline.zincrby(PATHS_KEY, count, path);
     if (pipeline.length === 0) return;
+    // Bounded like the in-memory store: a flood of random paths cannot grow Redis forever.
+    // A no-op while the set is within the bound; O(log N + trimmed) when it is not.
+    if (paths.size > 0)
+      pipeline.zremrangebyrank(PATHS_KEY, 0, -(this.options.maxPaths + 1));
     try {
       const results = await pipeline.exec();
       const failed = results?.find(([error]) => error !== null)?.[0];

@@ -12,7 +12,7 @@ export interface BootstrapOptions {
   host: string;
   // Nest's body parsers; the gateway turns them off to stream bodies untouched.
   bodyParser?: boolean;
-  // Runs after the shared set-up and before listen.
+  // Runs after the shared set-up (hardenServer included) and before listen.
   configure?: (app: NestExpressApplication) => void | Promise<void>;
   // How long a graceful shutdown may take before the process exits anyway.
   shutdownGraceMs?: number;
@@ -72,8 +72,9 @@ async function start(
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.disable('x-powered-by');
   app.set('etag', false);
-  await options.configure?.(app);
   hardenServer(app.getHttpServer() as Server);
+  // After the defaults, so that an app may tighten or replace them.
+  await options.configure?.(app);
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -1,6 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, Params } from 'nestjs-pino';
 import pino, {
   DestinationStream,
   Logger as PinoBaseLogger,
@@ -34,6 +34,8 @@ export interface LoggingOptions {
   // Paths that produce no request line (health probes).
   quietPaths?: (url: string) => boolean;
   destination?: DestinationStream;
+  // Routes the request logger runs on (nestjs-pino's default is every route).
+  forRoutes?: Params['forRoutes'];
 }
 
 export function loggerOptions(options: LoggingOptions): LoggerOptions {
@@ -64,6 +66,7 @@ const defaultQuietPaths = (url: string) =>
 export function createLoggerModule(options: LoggingOptions): DynamicModule {
   const quiet = options.quietPaths ?? defaultQuietPaths;
   return LoggerModule.forRoot({
+    forRoutes: options.forRoutes,
     pinoHttp: {
       logger: createLogger(options),
       genReqId: (req, res) => requestIdFor(req, res),

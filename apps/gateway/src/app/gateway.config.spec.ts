@@ -1,0 +1,47 @@
+import { ConfigError, loadConfig } from '@gatehouse/shared/config';
+import { checkGatewayConfig, gatewaySchema, jwtKey } from './gateway.config';
+
+const load = (env: Record<string, string>) =>
+  loadConfig(gatewaySchema, env, checkGatewayConfig);
+
+describe('gateway configuration', () => {
+  it('decodes JWT_SECRET as hex by default, and as the string’s bytes with utf8 (G-8)', () => {
+    const hex = 'ab'.repeat(16);
+    expect(jwtKey(load({ JWT_SECRET: hex }))).toEqual(Buffer.from(hex, 'hex'));
+    const text = 'sixteen bytes or more';
+    expect(
+      jwtKey(load({ JWT_SECRET: text, JWT_SECRET_ENCODING: 'utf8' })),
+    ).toEqual(Buffer.from(text, 'utf8'));
+    expect(jwtKey(load({}))).toBeUndefined();
+  });
+
+  it.each([
+    [{ JWT_SECRET: 'not hex at all, but long enough' }, 'JWT_SECRET'],
+    [{ JWT_SECRET: 'abcd' }, 'JWT_SECRET'],
+    [{ JWT_SECRET: 'short', JWT_SECRET_ENCODING: 'utf8' }, 'JWT_SECRET'],
+    [{ JWT_SECRET_ENCODING: 'base64' }, 'JWT_SECRET_ENCODING'],
+    [{ FORWARD_PROXY_JWT: 'yes' }, 'FORWARD_PROXY_JWT'],
+    [{ DUPLICATE_DELAY_HEDGED: 'true' }, 'DUPLICATE_DELAY_HEDGED'],
+    [{ MAX_TUNNELS: '0' }, 'MAX_TUNNELS'],
+    [{ BODY_TIMEOUT_MS: '10' }, 'BODY_TIMEOUT_MS'],
+    [{ MAX_HEADER_FIELDS: 'many' }, 'MAX_HEADER_FIELDS'],
+  ])('refuses %p naming %s, never echoing a secret', (env, variable) => {
+    let error: unknown;
+    try {
+      load(env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    if ('JWT_SECRET' in env)
+      expect((error as Error).message).not.toContain(env.JWT_SECRET);
+  });
+
+  it('defaults the new switches: hedged routes exempt from the hold, forward-proxy JWT on', () => {
+    const config = load({});
+    expect(config.DUPLICATE_DELAY_HEDGED).toBe(false);
+    expect(config.FORWARD_PROXY_JWT).toBe(true);
+    expect(config.JWT_SECRET_ENCODING).toBe('hex');
+  });
+});
