@@ -8,8 +8,19 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiHeader,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ScanAcceptedResponse, ScanStatus } from '@gatehouse/shared/contracts';
-import { ProblemException } from '@gatehouse/shared/http';
+import {
+  ApiProblemResponses,
+  ProblemException,
+  schemaRef,
+} from '@gatehouse/shared/http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   parseCreateScanRequest,
@@ -25,12 +36,30 @@ function hasBody(req: IncomingMessage): boolean {
   );
 }
 
+@ApiTags('scans')
 @Controller('scans')
 export class ScansController {
   constructor(private readonly intake: ScanIntakeService) {}
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'Queue a scan (S-1..S-3)' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'A retry with the same key returns the same scan.',
+  })
+  @ApiBody({ required: false, schema: schemaRef('CreateScanRequest') })
+  @ApiResponse({
+    status: 202,
+    description: 'Accepted and stored; Location names the scan',
+    content: { 'application/json': { schema: schemaRef('ScanAccepted') } },
+    headers: {
+      Location: { schema: { type: 'string' } },
+      'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } },
+    },
+  })
+  @ApiProblemResponses(400, 413, 415, 422, 503)
   async create(
     @Req() req: IncomingMessage,
     @Res({ passthrough: true }) res: ServerResponse,

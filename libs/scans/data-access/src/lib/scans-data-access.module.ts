@@ -3,6 +3,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { TerminusModule } from '@nestjs/terminus';
 import { scansConnectionOptions } from './scans-connection-options';
 import { ScanAttempt, ScanAttemptSchema } from './scan-attempt.schema';
+import { ScanAttemptReader } from './scan-attempt.reader';
 import { ScanRepository } from './scan.repository';
 import { Scan, ScanSchema } from './scan.schema';
 
@@ -34,8 +35,8 @@ export class ScansDataAccessModule {
         ]),
         TerminusModule,
       ],
-      providers: [ScanRepository],
-      exports: [ScanRepository, TerminusModule],
+      providers: [ScanAttemptReader, ScanRepository],
+      exports: [ScanAttemptReader, ScanRepository, TerminusModule],
     };
   }
 }

@@ -5,8 +5,11 @@ import {
   HealthCheckService,
   MongooseHealthIndicator,
 } from '@nestjs/terminus';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses } from '@gatehouse/shared/http';
 
 // S-12: liveness is the process answering; readiness also needs a MongoDB ping.
+@ApiTags('health')
 @Controller('health')
 export class ScansHealthController {
   constructor(
@@ -15,12 +18,31 @@ export class ScansHealthController {
   ) {}
 
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['ok'] } },
+    },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: MongoDB answers a ping (S-12)' })
+  @ApiOkResponse({
+    description: 'Terminus health check result',
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string' } },
+      additionalProperties: true,
+    },
+  })
+  @ApiProblemResponses(503)
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.mongo.pingCheck('mongodb', { timeout: 1_000 }),

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import type { Server } from 'node:http';
+import { OpenApiOptions, setupOpenApi } from './open-api';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
 export interface BootstrapOptions {
@@ -14,6 +15,8 @@ export interface BootstrapOptions {
   bodyParser?: boolean;
   // Runs after the shared set-up and before listen.
   configure?: (app: NestExpressApplication) => void | Promise<void>;
+  // O-2: serves /openapi.json and /docs (under the global prefix), after configure.
+  openApi?: OpenApiOptions;
   // How long a graceful shutdown may take before the process exits anyway.
   shutdownGraceMs?: number;
 }
@@ -60,6 +63,7 @@ async function start(
   app.disable('x-powered-by');
   app.set('etag', false);
   await options.configure?.(app);
+  if (options.openApi) setupOpenApi(app, options.openApi);
   hardenServer(app.getHttpServer() as Server);
 
   let closing = false;
