@@ -166,7 +166,7 @@ export class ConsoleApiController {
   @ApiOperation({ summary: 'Queue a scan through ingest' })
   @ApiBody({ required: false, schema: schemaRef('CreateScanRequest') })
   @ApiJsonResponse(202, 'Accepted by ingest', schemaRef('ScanAccepted'))
-  @ApiProblemResponses(400, 413, 415, 422, 502, 503)
+  @ApiProblemResponses(400, 413, 415, 502, 503)
   create(@Req() req: IncomingMessage, @Body() body: unknown): Promise<unknown> {
     const length = req.headers['content-length'];
     const sent =
