@@ -1,9 +1,9 @@
 // O-3: a benchmark that draws. Raises the concurrency step by step against one or more URLs in
 // the same run, records throughput, p50, p99 and error rate per step, prints the table and writes
-// latency.svg and index.html (ECharts rendered server-side). It prints figures; it asserts nothing.
+// latency.svg, index.html and results.json (ECharts rendered server-side). It prints figures; it asserts nothing.
 import autocannon from 'autocannon';
 import * as echarts from 'echarts';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { appEnv, freePort, root, spawnLogged, waitFor } from './bench-kit.mjs';
 
@@ -14,7 +14,8 @@ const USAGE = `Usage: npm run bench:curve -- [--url URL]... [--steps 1,2,5,...] 
                    gateway's hedged /api/smart over a backend /api/work with a scripted slow tail.
   --steps LIST     concurrency steps (default 1,2,5,10,20,50,100,200,500)
   --duration S     seconds per step and target (default 5)
-  --out DIR        where latency.svg and index.html go (default tmp/latency-curve)
+  --out DIR        where latency.svg, index.html and results.json go (default tmp/latency-curve)
+  --replot FILE    draw the chart and table again from a results.json, measuring nothing
   --help           this text
 
 Each request carries a distinct x-bench-seq header, so the gateway never holds it as a replay (G-3).
@@ -54,6 +55,8 @@ function parseCli(argv) {
       options.duration = Number(value);
       if (!(options.duration > 0 && options.duration <= 600))
         fail('--duration is seconds in (0, 600]');
+    } else if (flag === '--replot') {
+      options.replot = resolve(value);
     } else if (flag === '--out') {
       options.out = resolve(value);
     } else fail(`unknown option ${flag}`);
@@ -210,10 +213,10 @@ function chartSvg(results, steps) {
       left: 'center',
       textStyle: { fontSize: 14 },
     },
-    legend: { top: 26, type: 'scroll', textStyle: { fontSize: 10 } },
+    legend: { top: 40, left: 20, right: 20, textStyle: { fontSize: 10 } },
     grid: [
-      { left: 70, right: 30, top: 90, height: 260 },
-      { left: 70, right: 30, top: 420, height: 170 },
+      { left: 70, right: 90, top: 130, height: 250 },
+      { left: 70, right: 90, top: 440, height: 160 },
     ],
     xAxis: [
       { type: 'category', gridIndex: 0, data: categories, name: 'concurrency' },
@@ -224,7 +227,7 @@ function chartSvg(results, steps) {
         type: 'log',
         gridIndex: 0,
         name: 'latency ms (p50 solid, p99 dashed)',
-        min: 1,
+        min: 0.1,
       },
       { type: 'value', gridIndex: 1, name: 'req/s' },
     ],
@@ -284,11 +287,20 @@ ${rows.map((row) => `<tr>${headers.map((h) => `<td>${escape(row[h])}</td>`).join
 const options = parseCli(process.argv.slice(2));
 let stop = () => undefined;
 let targets = options.urls.map((url) => ({ label: url, url }));
-if (targets.length === 0) ({ targets, stop } = await defaultTargets());
-
-const results = targets.map((target) => ({ ...target, rows: [] }));
+let results;
+if (options.replot) {
+  ({
+    steps: options.steps,
+    duration: options.duration,
+    results,
+  } = JSON.parse(readFileSync(options.replot, 'utf8')));
+  targets = results;
+} else {
+  if (targets.length === 0) ({ targets, stop } = await defaultTargets());
+  results = targets.map((target) => ({ ...target, rows: [] }));
+}
 try {
-  for (const concurrency of options.steps) {
+  for (const concurrency of options.replot ? [] : options.steps) {
     for (const target of results) {
       await target.before?.();
       const row = await measure(target.url, concurrency, options.duration);
@@ -306,6 +318,18 @@ const rows = tableRows(results);
 const svg = chartSvg(results, options.steps);
 mkdirSync(options.out, { recursive: true });
 writeFileSync(join(options.out, 'latency.svg'), svg);
+writeFileSync(
+  join(options.out, 'results.json'),
+  JSON.stringify(
+    {
+      steps: options.steps,
+      duration: options.duration,
+      results: results.map(({ label, url, rows }) => ({ label, url, rows })),
+    },
+    null,
+    2,
+  ),
+);
 writeFileSync(
   join(options.out, 'index.html'),
   html(svg, rows, options, targets),

@@ -49,7 +49,7 @@ export class AppClient {
         body: init.body,
         headers: init.headers,
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.config.UPSTREAM_TIMEOUT_MS),
+        signal: AbortSignal.timeout(this.config.CALL_TIMEOUT_MS),
       });
       return {
         status: response.status,

@@ -21,7 +21,7 @@ export const consoleConfigSchema = {
     default: '/_gateway',
     pattern: /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/,
   }),
-  UPSTREAM_TIMEOUT_MS: int('Bound on each call the console makes to an app', {
+  CALL_TIMEOUT_MS: int('Bound on each call the console makes to an app', {
     default: 3000,
     min: 100,
     max: 60_000,
