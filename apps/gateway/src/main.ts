@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     openApi: {
       title: 'Gatehouse gateway admin API',
       description:
-        'The gateway\'s own routes. Every other path is proxied to the backend.',
+        "The gateway's own routes. Every other path is proxied to the backend.",
       schemas: GATEWAY_ADMIN_SCHEMAS,
     },
   });

@@ -29,7 +29,14 @@ export const BACKEND_SCHEMAS: Record<string, SchemaObject> = {
   },
   Echo: {
     type: 'object',
-    required: ['method', 'path', 'query', 'headers', 'bodyLength', 'bodySha256'],
+    required: [
+      'method',
+      'path',
+      'query',
+      'headers',
+      'bodyLength',
+      'bodySha256',
+    ],
     properties: {
       method: { type: 'string' },
       path: { type: 'string' },

@@ -59,7 +59,9 @@ export class MockController {
 
   @Post('scenario')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Script /api/work: [[body, status, delayMs], ...] (B-2)' })
+  @ApiOperation({
+    summary: 'Script /api/work: [[body, status, delayMs], ...] (B-2)',
+  })
   @ApiBody({
     schema: {
       type: 'array',

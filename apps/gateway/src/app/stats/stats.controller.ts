@@ -61,7 +61,8 @@ export class StatsController {
   @Post('test/:n')
   @HttpCode(202)
   @ApiOperation({
-    summary: 'Send n requests to random /api/* paths through the gateway (G-10)',
+    summary:
+      'Send n requests to random /api/* paths through the gateway (G-10)',
   })
   @ApiParam({ name: 'n', type: Number })
   @ApiJsonResponse(202, 'The load run started', schemaRef('LoadAccepted'))
