@@ -148,6 +148,19 @@ describe('OpenAPI documents (O-2): ingest and status', () => {
     await statusDoc.fetchChecked(`${status.url}/metrics`);
   });
 
+  it('processor: its health and metrics answers are described', async () => {
+    const doc = await OpenApiChecker.load(`${processor.url}/openapi.json`);
+    const page = await fetch(`${processor.url}/docs`);
+    expect(page.status).toBe(200);
+    await page.arrayBuffer();
+    await doc.fetchChecked(`${processor.url}/health/live`);
+    expect(
+      (await doc.fetchChecked(`${processor.url}/health/ready`)).status,
+    ).toBe(200);
+    await doc.fetchChecked(`${processor.url}/metrics`);
+    expect(doc.unexercised()).toEqual([]);
+  });
+
   it('with MongoDB unreachable, the 503 answers are described too', async () => {
     // A database of their own that goes away under them.
     const own = await startTestDb();
