@@ -90,6 +90,10 @@ export default [
               ],
             },
             {
+              sourceTag: 'scope:console',
+              onlyDependOnLibsWithTags: ['scope:console', 'scope:shared'],
+            },
+            {
               sourceTag: 'scope:scans',
               onlyDependOnLibsWithTags: ['scope:scans', 'scope:shared'],
             },

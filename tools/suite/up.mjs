@@ -64,7 +64,8 @@ const apps = [
 if (existsSync(join(root, 'apps', 'console')))
   apps.push({
     name: 'console',
-    ready: '/health/ready',
+    // The console is ready when it serves: it reports the other apps' health itself.
+    ready: '/health/live',
     env: {
       GATEWAY_URL: url('gateway'),
       INGEST_URL: url('ingest'),

@@ -1,5 +1,6 @@
 import { bootstrap } from '@gatehouse/shared/http';
 import { AppModule } from './app/app.module';
+import { BACKEND_SCHEMAS } from './app/backend.openapi';
 import { loadBackendConfig } from './app/backend.config';
 
 async function main(): Promise<void> {
@@ -10,6 +11,12 @@ async function main(): Promise<void> {
     port: config.PORT,
     host: config.HOST,
     bodyParser: false,
+    openApi: {
+      title: 'Gatehouse backend',
+      description:
+        'The reference backend behind the gateway, and a scriptable upstream.',
+      schemas: BACKEND_SCHEMAS,
+    },
   });
 }
 

@@ -1,5 +1,6 @@
 import { bootstrap } from '@gatehouse/shared/http';
 import type { Server } from 'node:http';
+import { GATEWAY_ADMIN_SCHEMAS } from './app/admin/admin.openapi';
 import { AppModule } from './app/app.module';
 import { loadGatewayConfig } from './app/gateway.config';
 import { attachProxy } from './app/proxy/proxy-server';
@@ -25,6 +26,13 @@ async function main(): Promise<void> {
         ownRoutes: ownRoute,
         maxHeaderFields: config.MAX_HEADER_FIELDS,
       });
+    },
+    // O-2: served under the admin prefix (/_gateway/openapi.json, /_gateway/docs), never forwarded.
+    openApi: {
+      title: 'Gatehouse gateway admin API',
+      description:
+        "The gateway's own routes. Every other path is proxied to the backend.",
+      schemas: GATEWAY_ADMIN_SCHEMAS,
     },
   });
 }

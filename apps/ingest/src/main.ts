@@ -15,4 +15,30 @@ void bootstrap(AppModule.forRoot(config), {
   configure: (app) => {
     app.useBodyParser('json', { limit: MAX_BODY, strict: true });
   },
+  openApi: {
+    title: 'Gatehouse ingest',
+    description: 'Accepts scan requests and stores them as Accepted jobs.',
+    schemas: {
+      CreateScanRequest: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          target: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 2048,
+            description: 'A hostname, an IP or an http(s) URL',
+          },
+        },
+      },
+      ScanAccepted: {
+        type: 'object',
+        required: ['scanId', 'status'],
+        properties: {
+          scanId: { type: 'string', format: 'uuid' },
+          status: { type: 'string', enum: ['Accepted'] },
+        },
+      },
+    },
+  },
 });

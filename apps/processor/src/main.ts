@@ -19,4 +19,8 @@ void bootstrap(AppModule.forRoot(config), {
   bodyParser: false,
   // The worker drains within SHUTDOWN_GRACE_MS; this is only the backstop if it cannot.
   shutdownGraceMs: config.SHUTDOWN_GRACE_MS + 5_000,
+  openApi: {
+    title: 'Gatehouse processor',
+    description: 'Scan workers: health and metrics only.',
+  },
 });

@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from '@gatehouse/shared/config';
 import { bootstrap } from '@gatehouse/shared/http';
 import { AppModule } from './app/app.module';
+import { STATUS_SCHEMAS } from './app/scans.openapi';
 import { statusConfigSchema } from './app/status.config';
 
 const config = loadConfigOrExit('status', statusConfigSchema);
@@ -10,4 +11,9 @@ void bootstrap(AppModule.forRoot(config), {
   host: config.HOST,
   // A read-only API: no request bodies are parsed at all.
   bodyParser: false,
+  openApi: {
+    title: 'Gatehouse status',
+    description: 'Reads scans: one scan, its attempts, lists and a summary.',
+    schemas: STATUS_SCHEMAS,
+  },
 });

@@ -1,14 +1,25 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiJsonResponse, schemaRef } from '@gatehouse/shared/http';
 import type { ServerResponse } from 'node:http';
 import { setTimeout as wait } from 'node:timers/promises';
 import { MockScenarioService } from './mock-scenario.service';
 
 // B-2: simulated API endpoints; /api/work answers as the current scenario says.
+@ApiTags('api')
 @Controller('api')
 export class ApiController {
   constructor(private readonly scenario: MockScenarioService) {}
 
   @Get('work')
+  @ApiOperation({
+    summary: 'The next scripted answer, then the default (B-2)',
+  })
+  @ApiResponse({
+    status: 'default',
+    description: 'Whatever the scenario scripted: any status, a JSON body',
+    content: { 'application/json': { schema: {} } },
+  })
   async work(@Res() res: ServerResponse): Promise<void> {
     const answer = this.scenario.next();
     if (answer.delayMs > 0) await wait(answer.delayMs);
@@ -22,6 +33,8 @@ export class ApiController {
   }
 
   @Get('*path')
+  @ApiOperation({ summary: 'A simulated API resource (B-2)' })
+  @ApiJsonResponse(200, 'The resource', schemaRef('ApiResource'))
   resource(@Param('path') path: string[]): {
     resource: string;
     items: { id: number }[];

@@ -1,4 +1,10 @@
 import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiJsonResponse,
+  ApiProblemResponses,
+  schemaRef,
+} from '@gatehouse/shared/http';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { rawBody } from './raw-body';
@@ -16,15 +22,22 @@ export interface EchoResponse {
 const ECHO_BODY_LIMIT = 64 * 1024 * 1024;
 
 // B-1: answers with the request as received, so tests can prove forwarding left it unaltered.
+@ApiTags('echo')
 @Controller('echo')
 export class EchoController {
   @Get('{*path}')
+  @ApiOperation({ summary: 'The request as received (B-1)' })
+  @ApiJsonResponse(200, 'The request as received', schemaRef('Echo'))
+  @ApiProblemResponses(401, 413)
   get(@Req() req: IncomingMessage): Promise<EchoResponse> {
     return this.echo(req);
   }
 
   @Post('{*path}')
   @HttpCode(200)
+  @ApiOperation({ summary: 'The request as received, body hashed (B-1)' })
+  @ApiJsonResponse(200, 'The request as received', schemaRef('Echo'))
+  @ApiProblemResponses(401, 413)
   post(@Req() req: IncomingMessage): Promise<EchoResponse> {
     return this.echo(req);
   }

@@ -1,6 +1,12 @@
 import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { ProblemException } from '@gatehouse/shared/http';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiJsonResponse,
+  ApiProblemResponses,
+  ProblemException,
+  schemaRef,
+} from '@gatehouse/shared/http';
 import { MockScenarioService, ScriptedAnswer } from './mock-scenario.service';
 import { rawBody } from './raw-body';
 
@@ -46,12 +52,24 @@ export function parseScenario(text: string): ScriptedAnswer[] {
   });
 }
 
+@ApiTags('mock')
 @Controller('_mock')
 export class MockController {
   constructor(private readonly scenario: MockScenarioService) {}
 
   @Post('scenario')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Script /api/work: [[body, status, delayMs], ...] (B-2)',
+  })
+  @ApiBody({
+    schema: {
+      type: 'array',
+      items: { type: 'array', minItems: 3, maxItems: 3 },
+    },
+  })
+  @ApiJsonResponse(200, 'The scenario was replaced', schemaRef('ScenarioSteps'))
+  @ApiProblemResponses(400, 413)
   async replace(@Req() req: IncomingMessage): Promise<{ steps: number }> {
     const script = parseScenario(
       (await rawBody(req, 1024 * 1024)).toString('utf8'),
@@ -61,6 +79,8 @@ export class MockController {
   }
 
   @Get('requests')
+  @ApiOperation({ summary: 'Arrival timestamps since the last scenario (B-2)' })
+  @ApiJsonResponse(200, 'Timestamps in ms', schemaRef('MockRequests'))
   requests(): { timestamps: number[] } {
     return { timestamps: this.scenario.requests() };
   }

@@ -9,9 +9,20 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiHeader,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ScanAcceptedResponse, ScanStatus } from '@gatehouse/shared/contracts';
 import { ScanStoreReadyGuard } from '@gatehouse/scans/data-access';
-import { ProblemException } from '@gatehouse/shared/http';
+import {
+  ApiProblemResponses,
+  ProblemException,
+  schemaRef,
+} from '@gatehouse/shared/http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   parseCreateScanRequest,
@@ -27,6 +38,7 @@ function hasBody(req: IncomingMessage): boolean {
   );
 }
 
+@ApiTags('scans')
 @Controller('scans')
 @UseGuards(ScanStoreReadyGuard)
 export class ScansController {
@@ -34,6 +46,23 @@ export class ScansController {
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
+  @ApiOperation({ summary: 'Queue a scan (S-1..S-3)' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'A retry with the same key returns the same scan.',
+  })
+  @ApiBody({ required: false, schema: schemaRef('CreateScanRequest') })
+  @ApiResponse({
+    status: 202,
+    description: 'Accepted and stored; Location names the scan',
+    content: { 'application/json': { schema: schemaRef('ScanAccepted') } },
+    headers: {
+      Location: { schema: { type: 'string' } },
+      'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } },
+    },
+  })
+  @ApiProblemResponses(400, 413, 415, 422, 503)
   async create(
     @Req() req: IncomingMessage,
     @Res({ passthrough: true }) res: ServerResponse,

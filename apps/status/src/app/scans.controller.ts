@@ -6,14 +6,26 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
+  ScanAttemptReader,
+  ScanAttemptView,
   ScanRepository,
   ScanStoreReadyGuard,
   ScanSummary,
   toScanView,
 } from '@gatehouse/scans/data-access';
-import { ScanListResponse, ScanView } from '@gatehouse/shared/contracts';
-import { ProblemException } from '@gatehouse/shared/http';
+import {
+  SCAN_STATUSES,
+  ScanListResponse,
+  ScanView,
+} from '@gatehouse/shared/contracts';
+import {
+  ApiJsonResponse,
+  ApiProblemResponses,
+  ProblemException,
+  schemaRef,
+} from '@gatehouse/shared/http';
 import { parseListScansQuery } from './list-scans-query';
 import { ScanNotFoundException } from './scan-not-found.exception';
 
@@ -21,12 +33,22 @@ const UUID_V4 =
   /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 // S-10, S-11: read-only views of the scans.
+@ApiTags('scans')
 @Controller('scans')
 @UseGuards(ScanStoreReadyGuard)
 export class ScansController {
-  constructor(private readonly scans: ScanRepository) {}
+  constructor(
+    private readonly scans: ScanRepository,
+    private readonly attemptLog: ScanAttemptReader,
+  ) {}
 
   @Get()
+  @ApiOperation({ summary: 'List scans, newest first (S-11)' })
+  @ApiQuery({ name: 'status', required: false, enum: SCAN_STATUSES })
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiQuery({ name: 'cursor', required: false, type: String })
+  @ApiJsonResponse(200, 'One page of scans', schemaRef('ScanList'))
+  @ApiProblemResponses(400, 503)
   async list(
     @Query() query: Record<string, unknown>,
   ): Promise<ScanListResponse> {
@@ -38,11 +60,17 @@ export class ScansController {
 
   // Declared before :id so that "summary" is never read as a scan id.
   @Get('summary')
+  @ApiOperation({ summary: 'Scan counts by status (S-11)' })
+  @ApiJsonResponse(200, 'Counts by status', schemaRef('ScanSummary'))
+  @ApiProblemResponses(503)
   summary(): Promise<ScanSummary> {
     return this.scans.summary();
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One scan (S-10)' })
+  @ApiJsonResponse(200, 'The scan', schemaRef('ScanView'))
+  @ApiProblemResponses(400, 404, 503)
   async get(@Param('id') id: string): Promise<ScanView> {
     if (!UUID_V4.test(id)) {
       throw new ProblemException({
@@ -57,5 +85,31 @@ export class ScansController {
       throw new ScanNotFoundException(id);
     }
     return toScanView(scan);
+  }
+
+  // O-1: the scan's attempt log (claims and ends, with workers and leases), oldest first.
+  @Get(':id/attempts')
+  @ApiOperation({ summary: "A scan's attempt history (O-1)" })
+  @ApiJsonResponse(200, 'Attempt log entries', schemaRef('ScanAttemptList'))
+  @ApiProblemResponses(400, 404, 503)
+  async attempts(
+    @Param('id') id: string,
+  ): Promise<{ scanId: string; items: ScanAttemptView[] }> {
+    assertScanId(id);
+    const scanId = id.toLowerCase();
+    const scan = await this.scans.findById(scanId);
+    if (!scan) throw new ScanNotFoundException(id);
+    return { scanId, items: await this.attemptLog.list(scanId) };
+  }
+}
+
+function assertScanId(id: string): void {
+  if (!UUID_V4.test(id)) {
+    throw new ProblemException({
+      status: HttpStatus.BAD_REQUEST,
+      title: 'Bad Request',
+      detail: 'A scan id is a UUID v4.',
+      type: 'invalid-scan-id',
+    });
   }
 }

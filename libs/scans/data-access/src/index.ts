@@ -1,4 +1,5 @@
 export * from './lib/is-duplicate-key';
+export * from './lib/scan-attempt.reader';
 export * from './lib/scan-attempt.schema';
 export * from './lib/scan-cursor';
 export * from './lib/scan-store-unavailable.error';

@@ -11,7 +11,13 @@ import {
   HealthIndicatorResult,
   HealthIndicatorService,
 } from '@nestjs/terminus';
-import { ProblemException } from '@gatehouse/shared/http';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiJsonResponse,
+  ApiProblemResponses,
+  ProblemException,
+  schemaRef,
+} from '@gatehouse/shared/http';
 import { GATEWAY_STORE, GatewayStore } from '../traffic/gateway.store';
 import { UpstreamProbe } from './upstream.probe';
 
@@ -31,6 +37,7 @@ function states(result: HealthCheckResult): Record<string, CheckState> {
 
 // G-11: liveness says the process serves; readiness says it can do its job: the
 // upstream answers and, when replicas share state, Redis does too.
+@ApiTags('admin')
 @Controller('health')
 export class HealthController {
   private readonly checks: HealthIndicatorFunction[];
@@ -46,11 +53,16 @@ export class HealthController {
   }
 
   @Get('live')
+  @ApiOperation({ summary: 'Liveness (G-11)' })
+  @ApiJsonResponse(200, 'The process serves', schemaRef('Liveness'))
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: upstream and Redis (G-11)' })
+  @ApiJsonResponse(200, 'Every check is up', schemaRef('Readiness'))
+  @ApiProblemResponses(503)
   async ready(): Promise<Readiness> {
     try {
       const result = await this.health.check(this.checks);

@@ -1,4 +1,10 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiJsonResponse,
+  ApiProblemResponses,
+  schemaRef,
+} from '@gatehouse/shared/http';
 import type { GatewayDecision } from '@gatehouse/shared/contracts';
 import { TrafficRecorder } from '../stats/traffic-recorder.service';
 import { GATEWAY_STORE, GatewayStore } from '../traffic/gateway.store';
@@ -11,6 +17,7 @@ export interface GatewayStatus {
 }
 
 // G-11: uptime of this replica, and request counts of every replica sharing the store.
+@ApiTags('admin')
 @Controller('status')
 export class StatusController {
   constructor(
@@ -19,6 +26,9 @@ export class StatusController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'Uptime and request counts by decision (G-11)' })
+  @ApiJsonResponse(200, 'Gateway status', schemaRef('GatewayStatus'))
+  @ApiProblemResponses(503)
   async status(): Promise<GatewayStatus> {
     await this.recorder.flush();
     let counts;

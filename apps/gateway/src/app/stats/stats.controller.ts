@@ -7,7 +7,13 @@ import {
   Post,
   Req,
 } from '@nestjs/common';
-import { ProblemException } from '@gatehouse/shared/http';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiJsonResponse,
+  ApiProblemResponses,
+  ProblemException,
+  schemaRef,
+} from '@gatehouse/shared/http';
 import type { IncomingMessage } from 'node:http';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import {
@@ -21,6 +27,7 @@ import { parseStatsQuery } from './stats-query';
 import { TrafficRecorder } from './traffic-recorder.service';
 
 // G-10: request statistics by URL path, and a load generator to fill them.
+@ApiTags('admin')
 @Controller()
 export class StatsController {
   constructor(
@@ -31,6 +38,11 @@ export class StatsController {
   ) {}
 
   @Get('stats')
+  @ApiOperation({ summary: 'Request counts by path, most first (G-10)' })
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiQuery({ name: 'offset', required: false, type: Number })
+  @ApiJsonResponse(200, 'One page of paths', schemaRef('PathPage'))
+  @ApiProblemResponses(400, 503)
   async stats(@Req() req: IncomingMessage): Promise<PathPage> {
     const url = req.url ?? '';
     const query = url.indexOf('?');
@@ -48,6 +60,13 @@ export class StatsController {
 
   @Post('test/:n')
   @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Send n requests to random /api/* paths through the gateway (G-10)',
+  })
+  @ApiParam({ name: 'n', type: Number })
+  @ApiJsonResponse(202, 'The load run started', schemaRef('LoadAccepted'))
+  @ApiProblemResponses(400)
   generate(@Param('n') raw: string): { accepted: number } {
     const max = this.config.LOAD_TEST_MAX;
     const n = /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : NaN;

@@ -3,6 +3,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { TerminusModule } from '@nestjs/terminus';
 import { scansConnectionOptions } from './scans-connection-options';
 import { ScanAttempt, ScanAttemptSchema } from './scan-attempt.schema';
+import { ScanAttemptReader } from './scan-attempt.reader';
 import {
   SCAN_STORE_OPTIONS,
   ScanStoreConnection,
@@ -37,9 +38,15 @@ export class ScansDataAccessModule {
       providers: [
         { provide: SCAN_STORE_OPTIONS, useValue: options },
         ScanStoreConnection,
+        ScanAttemptReader,
         ScanRepository,
       ],
-      exports: [ScanRepository, ScanStoreConnection, TerminusModule],
+      exports: [
+        ScanAttemptReader,
+        ScanRepository,
+        ScanStoreConnection,
+        TerminusModule,
+      ],
     };
   }
 }

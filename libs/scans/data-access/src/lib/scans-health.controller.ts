@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ProblemException } from '@gatehouse/shared/http';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses, ProblemException } from '@gatehouse/shared/http';
 import { ScanStoreConnection } from './scan-store.connection';
 
 const PING_TIMEOUT_MS = 1_000;
@@ -14,16 +15,36 @@ export interface ScansReadiness {
 
 // S-12: liveness is the process answering; readiness also needs a MongoDB ping.
 // S-3: while the store is down, readiness is 503 problem+json and says why.
+@ApiTags('health')
 @Controller('health')
 export class ScansHealthController {
   constructor(private readonly store: ScanStoreConnection) {}
 
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['ok'] } },
+    },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: MongoDB answers a ping (S-12)' })
+  @ApiOkResponse({
+    description: 'The store answers',
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string' } },
+      additionalProperties: true,
+    },
+  })
+  @ApiProblemResponses(503)
   async ready(): Promise<ScansReadiness> {
     try {
       await this.store.ping(PING_TIMEOUT_MS);

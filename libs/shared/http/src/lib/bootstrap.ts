@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import type { Server } from 'node:http';
+import { OpenApiOptions, setupOpenApi } from './open-api';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
 export interface BootstrapOptions {
@@ -14,6 +15,8 @@ export interface BootstrapOptions {
   bodyParser?: boolean;
   // Runs after the shared set-up (hardenServer included) and before listen.
   configure?: (app: NestExpressApplication) => void | Promise<void>;
+  // O-2: serves /openapi.json and /docs (under the global prefix), after configure.
+  openApi?: OpenApiOptions;
   // How long a graceful shutdown may take before the process exits anyway.
   shutdownGraceMs?: number;
 }
@@ -75,6 +78,7 @@ async function start(
   hardenServer(app.getHttpServer() as Server);
   // After the defaults, so that an app may tighten or replace them.
   await options.configure?.(app);
+  if (options.openApi) setupOpenApi(app, options.openApi);
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -1,0 +1,306 @@
+import {
+  AppProcess,
+  ensureMongoUri,
+  OpenApiChecker,
+  startApp,
+  workspaceRoot,
+} from '@gatehouse/shared/testing';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { Browser, launchChromium } from './support/browser.test-helper';
+
+const SCREENSHOT = join(workspaceRoot(), 'docs', 'console.png');
+const WAIT = { timeout: 60_000 };
+
+async function numberIn(page: Page, selector: string): Promise<number> {
+  const text = await page.locator(selector).innerText();
+  const value = Number(text);
+  if (!Number.isFinite(value)) throw new Error(`${selector} shows "${text}"`);
+  return value;
+}
+
+// O-1: the console in a real headless Chromium, against real apps on real sockets.
+describe('operator console (O-1) in a browser', () => {
+  let db: { uri: string; stop(): Promise<void> };
+  const apps: Record<string, AppProcess> = {};
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    db = await ensureMongoUri();
+    const url = new URL(db.uri);
+    url.pathname = `/e2e_console_${randomUUID().slice(0, 8)}`;
+    const mongo = { MONGODB_URI: url.toString() };
+    apps['backend'] = await startApp('backend');
+    [apps['gateway'], apps['ingest'], apps['status'], apps['processor']] =
+      await Promise.all([
+        startApp('gateway', {
+          env: {
+            BACKEND_URL: apps['backend'].url,
+            DUPLICATE_DELAY_MS: '0',
+            UPSTREAM_ERROR_LOG: '/dev/null',
+          },
+          readyPath: '/_gateway/health/ready',
+        }),
+        startApp('ingest', { env: mongo }),
+        startApp('status', { env: mongo }),
+        startApp('processor', {
+          env: {
+            ...mongo,
+            FAILURE_RATE: '0',
+            MIN_WORK_MS: '200',
+            MAX_WORK_MS: '600',
+          },
+        }),
+      ]);
+    apps['console'] = await startApp('console', {
+      env: {
+        GATEWAY_URL: apps['gateway'].url,
+        INGEST_URL: apps['ingest'].url,
+        STATUS_URL: apps['status'].url,
+      },
+    });
+    browser = await launchChromium();
+    page = browser.page;
+    await page.goto(apps['console'].url, WAIT);
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(Object.values(apps).map((app) => app.stop('SIGKILL')));
+    await db?.stop();
+  });
+
+  it('shows gateway counts, rates, latency, top paths and health that move with traffic', async () => {
+    await page.waitForFunction(
+      () =>
+        /^\d+$/.test(
+          document.getElementById('gw-processed')?.textContent ?? '',
+        ),
+      undefined,
+      WAIT,
+    );
+    const before = await numberIn(page, '#gw-processed');
+    const gateway = apps['gateway'].url;
+    for (let i = 0; i < 12; i++) {
+      const response = await fetch(`${gateway}/api/console-hot?i=${i}`);
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    }
+    const blocked = await fetch(`${gateway}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"is_malicious": true}',
+    });
+    expect(blocked.status).toBe(401);
+    await blocked.arrayBuffer();
+
+    await page.waitForFunction(
+      (target) =>
+        Number(document.getElementById('gw-processed')?.textContent) >= target,
+      before + 13,
+      WAIT,
+    );
+    expect(
+      await numberIn(page, '#gw-decisions tr[data-decision="blocked"] .count'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      await numberIn(
+        page,
+        '#gw-decisions tr[data-decision="forwarded"] .count',
+      ),
+    ).toBeGreaterThanOrEqual(12);
+    await page
+      .locator('#gw-paths tr', { hasText: '/api/console-hot' })
+      .first()
+      .waitFor(WAIT);
+    await page.waitForFunction(
+      () => /^\d/.test(document.getElementById('gw-p99')?.textContent ?? ''),
+      undefined,
+      WAIT,
+    );
+    expect(await page.locator('#gw-ready').innerText()).toBe('ready');
+    expect(
+      await page.locator('#gw-checks tr[data-check="upstream"]').innerText(),
+    ).toContain('up');
+    expect(await page.locator('#gw-uptime').innerText()).toMatch(
+      /\d+m \d+s|\d+h/,
+    );
+    expect(await page.locator('#gateway-error').isVisible()).toBe(false);
+  });
+
+  it('queues a scan from the form and shows it reach Complete with its attempt history', async () => {
+    await page.locator('#scan-target').fill('console-e2e.example');
+    await page.locator('#scan-submit').click();
+    const result = page.locator('#scan-result[data-scan-id]');
+    await result.waitFor(WAIT);
+    const scanId = await result.getAttribute('data-scan-id');
+    expect(scanId).toMatch(/^[0-9a-f-]{36}$/);
+    await page
+      .locator('#scan-detail-id', { hasText: String(scanId) })
+      .waitFor(WAIT);
+    await page
+      .locator('#scan-detail-status', { hasText: 'Complete' })
+      .waitFor(WAIT);
+    await page
+      .locator('#scan-attempts tr[data-kind="claim"]')
+      .first()
+      .waitFor(WAIT);
+    await page
+      .locator('#scan-attempts tr[data-kind="end"]')
+      .first()
+      .waitFor(WAIT);
+    expect(await page.locator('#scan-attempts').innerText()).toContain(
+      'Complete',
+    );
+    await page.locator(`#scan-list tr[data-scan-id="${scanId}"]`).waitFor(WAIT);
+    await page.waitForFunction(
+      () =>
+        Number(
+          document.querySelector('#scan-summary [data-status="Complete"] b')
+            ?.textContent,
+        ) >= 1,
+      undefined,
+      WAIT,
+    );
+    mkdirSync(join(workspaceRoot(), 'docs'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it('pages the scan list with the cursor and filters it by status', async () => {
+    for (let i = 0; i < 12; i++) {
+      const response = await fetch(`${apps['ingest'].url}/scans`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ target: `page-${i}.example` }),
+      });
+      expect(response.status).toBe(202);
+      await response.arrayBuffer();
+    }
+    const next = page.locator('#scans-next');
+    await page.waitForFunction(
+      () =>
+        !(document.getElementById('scans-next') as HTMLButtonElement).disabled,
+      undefined,
+      WAIT,
+    );
+    const firstPage = await page
+      .locator('#scan-list tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => (r as HTMLElement).dataset['scanId']),
+      );
+    await next.click();
+    await page.locator('#scans-page', { hasText: 'page 2' }).waitFor(WAIT);
+    await page.waitForFunction(
+      (ids) =>
+        [...document.querySelectorAll<HTMLElement>('#scan-list tr')].some(
+          (row) => !ids.includes(row.dataset['scanId']),
+        ),
+      firstPage,
+      WAIT,
+    );
+    await page.locator('#scans-first').click();
+    await page.locator('#scans-page', { hasText: 'page 1' }).waitFor(WAIT);
+
+    await page.locator('#scan-filter').selectOption('Complete');
+    await page.waitForFunction(
+      () => {
+        const statuses = [
+          ...document.querySelectorAll('#scan-list tr td:nth-child(3)'),
+        ].map((cell) => cell.textContent);
+        return statuses.length > 0 && statuses.every((s) => s === 'Complete');
+      },
+      undefined,
+      WAIT,
+    );
+    await page.locator('#scan-filter').selectOption('');
+  });
+
+  it('its own API matches its OpenAPI document, errors included (O-2)', async () => {
+    const base = apps['console'].url;
+    const doc = await OpenApiChecker.load(`${base}/openapi.json`);
+    const docsPage = await fetch(`${base}/docs`);
+    expect(docsPage.status).toBe(200);
+    await docsPage.arrayBuffer();
+    const post = (body: string, type = 'application/json') =>
+      doc.fetchChecked(`${base}/api/scans`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body,
+      });
+    await doc.fetchChecked(`${base}/health/live`);
+    await doc.fetchChecked(`${base}/api/apps`);
+    await doc.fetchChecked(`${base}/api/gateway`);
+    await doc.fetchChecked(`${base}/api/gateway/paths?limit=2&offset=0`);
+    expect(
+      (await doc.fetchChecked(`${base}/api/gateway/paths?limit=0`)).status,
+    ).toBe(400);
+    expect(
+      (await doc.fetchChecked(`${base}/api/gateway/paths?x=1`)).status,
+    ).toBe(400);
+    await doc.fetchChecked(`${base}/api/scans/summary`);
+    const list = (
+      await doc.fetchChecked(`${base}/api/scans?limit=2`)
+    ).json() as {
+      items: { scanId: string }[];
+    };
+    expect(
+      (await doc.fetchChecked(`${base}/api/scans?status=Done`)).status,
+    ).toBe(400);
+    expect(
+      (await doc.fetchChecked(`${base}/api/scans/${list.items[0].scanId}`))
+        .status,
+    ).toBe(200);
+    expect((await doc.fetchChecked(`${base}/api/scans/nope`)).status).toBe(400);
+    expect(
+      (await doc.fetchChecked(`${base}/api/scans/${randomUUID()}`)).status,
+    ).toBe(404);
+    expect((await post('{"target": "api.example"}')).status).toBe(202);
+    expect((await post('{"target": 5}')).status).toBe(400);
+    expect((await post('[1]')).status).toBe(400);
+    expect((await post('{oops')).status).toBe(400);
+    expect((await post('target=x', 'text/plain')).status).toBe(415);
+    expect(
+      (await post(JSON.stringify({ target: 'x'.repeat(20_000) }))).status,
+    ).toBe(413);
+    expect(doc.unexercised()).toEqual([]);
+  });
+
+  it('says which app is down when status stops, and keeps the gateway panel live', async () => {
+    await apps['status'].stop();
+    await page
+      .locator('#scans-error', { hasText: 'status is down' })
+      .waitFor(WAIT);
+    await page
+      .locator('#app-status', { hasText: 'status: down' })
+      .waitFor(WAIT);
+    expect(await page.locator('#app-gateway').innerText()).toBe('gateway: up');
+    expect(await page.locator('#gateway-error').isVisible()).toBe(false);
+
+    const before = await numberIn(page, '#gw-processed');
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(
+        `${apps['gateway'].url}/after-status-stopped`,
+      );
+      await response.arrayBuffer();
+    }
+    await page.waitForFunction(
+      (target) =>
+        Number(document.getElementById('gw-processed')?.textContent) >= target,
+      before + 3,
+      WAIT,
+    );
+
+    // The console API names the missing app in a described 502.
+    const doc = await OpenApiChecker.load(
+      `${apps['console'].url}/openapi.json`,
+    );
+    const down = await doc.fetchChecked(
+      `${apps['console'].url}/api/scans/summary`,
+    );
+    expect(down.status).toBe(502);
+    expect(down.json()).toMatchObject({ app: 'status', status: 502 });
+  });
+});

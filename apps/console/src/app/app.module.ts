@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { createLoggerModule } from '@gatehouse/shared/logging';
+import { AppClient } from './app-client.service';
+import { CONSOLE_CONFIG, ConsoleConfig } from './console.config';
+import { ConsoleApiController } from './console-api.controller';
+import { GatewayOverviewService } from './gateway-overview.service';
+import { HealthController } from './health.controller';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ConsoleConfig): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [ConsoleApiController, HealthController],
+      imports: [
+        createLoggerModule({
+          service: 'console',
+          level: config.LOG_LEVEL,
+          // The page polls every second; only errors and writes are worth a line each.
+          quietPaths: (url) =>
+            url.startsWith('/health/') ||
+            url.startsWith('/page/') ||
+            url === '/',
+        }),
+      ],
+      providers: [
+        AppClient,
+        GatewayOverviewService,
+        { provide: CONSOLE_CONFIG, useValue: config },
+      ],
+    };
+  }
+}

@@ -1,0 +1,196 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiJsonResponse,
+  ApiProblemResponses,
+  ProblemException,
+  schemaRef,
+} from '@gatehouse/shared/http';
+import { AppClient, AppName } from './app-client.service';
+import {
+  GatewayOverview,
+  GatewayOverviewService,
+} from './gateway-overview.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const APPS: AppName[] = ['gateway', 'ingest', 'status'];
+
+function invalid(detail: string): ProblemException {
+  return new ProblemException({
+    status: HttpStatus.BAD_REQUEST,
+    title: 'Bad Request',
+    type: 'invalid-request',
+    detail,
+  });
+}
+
+// Only the named query parameters, each given once; anything else is a 400.
+function pick(query: Record<string, unknown>, allowed: string[]): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (!allowed.includes(key))
+      throw invalid(`Unknown query parameter. Allowed: ${allowed.join(', ')}.`);
+    if (typeof value !== 'string')
+      throw invalid(`"${key}" must be given once, as a plain value.`);
+    params.set(key, value);
+  }
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+function scanId(id: string): string {
+  if (!UUID.test(id)) throw invalid('A scan id is a UUID.');
+  return id.toLowerCase();
+}
+
+// O-1: the console's own read-only API over the gateway, ingest and status; queuing a scan
+// goes to ingest. The browser talks to this origin only.
+@ApiTags('console')
+@Controller('api')
+export class ConsoleApiController {
+  constructor(
+    private readonly apps: AppClient,
+    private readonly gateway: GatewayOverviewService,
+  ) {}
+
+  @Get('apps')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'Which apps the console can reach' })
+  @ApiJsonResponse(200, 'Reachability of each app', schemaRef('AppsHealth'))
+  async health(): Promise<Record<AppName, 'up' | 'down'>> {
+    const states = await Promise.all(
+      APPS.map(async (app) => {
+        const path = app === 'gateway' ? '/metrics' : '/health/live';
+        try {
+          const answer = await this.apps.call(app, path);
+          return answer.status === 200 ? 'up' : 'down';
+        } catch {
+          return 'down';
+        }
+      }),
+    );
+    return Object.fromEntries(APPS.map((app, i) => [app, states[i]])) as Record<
+      AppName,
+      'up' | 'down'
+    >;
+  }
+
+  @Get('gateway')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({
+    summary: 'Gateway uptime, requests by decision, readiness and latency',
+  })
+  @ApiJsonResponse(200, 'Gateway overview', schemaRef('GatewayOverview'))
+  @ApiProblemResponses(502, 503)
+  overview(): Promise<GatewayOverview> {
+    return this.gateway.overview();
+  }
+
+  @Get('gateway/paths')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'Top paths through the gateway, paged' })
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiQuery({ name: 'offset', required: false, type: Number })
+  @ApiJsonResponse(200, 'One page of paths', schemaRef('PathPage'))
+  @ApiProblemResponses(400, 502, 503)
+  paths(@Query() query: Record<string, unknown>): Promise<unknown> {
+    return this.apps.json(
+      'gateway',
+      `${this.gatewayPrefix()}/stats${pick(query, ['limit', 'offset'])}`,
+    );
+  }
+
+  @Get('scans/summary')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'Scan counts by status' })
+  @ApiJsonResponse(200, 'Counts by status', schemaRef('ScanSummary'))
+  @ApiProblemResponses(502, 503)
+  summary(): Promise<unknown> {
+    return this.apps.json('status', '/scans/summary');
+  }
+
+  @Get('scans')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({
+    summary: 'Scans newest first, filtered by status, cursor-paged',
+  })
+  @ApiQuery({ name: 'status', required: false, type: String })
+  @ApiQuery({ name: 'limit', required: false, type: Number })
+  @ApiQuery({ name: 'cursor', required: false, type: String })
+  @ApiJsonResponse(200, 'One page of scans', schemaRef('ScanList'))
+  @ApiProblemResponses(400, 502, 503)
+  list(@Query() query: Record<string, unknown>): Promise<unknown> {
+    return this.apps.json(
+      'status',
+      `/scans${pick(query, ['status', 'limit', 'cursor'])}`,
+    );
+  }
+
+  @Get('scans/:id')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'One scan and its attempt history' })
+  @ApiJsonResponse(200, 'The scan and its attempts', schemaRef('ScanDetail'))
+  @ApiProblemResponses(400, 404, 502, 503)
+  async scan(
+    @Param('id') raw: string,
+  ): Promise<{ scan: unknown; attempts: unknown[] | null }> {
+    const id = scanId(raw);
+    const [scan, attempts] = await Promise.allSettled([
+      this.apps.json<unknown>('status', `/scans/${id}`),
+      this.apps.json<{ items?: unknown[] }>('status', `/scans/${id}/attempts`),
+    ]);
+    if (scan.status === 'rejected') throw scan.reason;
+    // A status build without the attempts read still shows the scan.
+    const items =
+      attempts.status === 'fulfilled' && Array.isArray(attempts.value.items)
+        ? attempts.value.items
+        : null;
+    return { scan: scan.value, attempts: items };
+  }
+
+  @Post('scans')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'Queue a scan through ingest' })
+  @ApiBody({ required: false, schema: schemaRef('CreateScanRequest') })
+  @ApiJsonResponse(202, 'Accepted by ingest', schemaRef('ScanAccepted'))
+  @ApiProblemResponses(400, 413, 415, 502, 503)
+  create(@Req() req: IncomingMessage, @Body() body: unknown): Promise<unknown> {
+    const length = req.headers['content-length'];
+    const sent =
+      req.headers['transfer-encoding'] !== undefined ||
+      (length !== undefined && length !== '0');
+    // The JSON parser leaves other media types unparsed; refuse them rather than guess.
+    if (body === undefined && sent)
+      throw new ProblemException({
+        status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        title: 'Unsupported Media Type',
+        type: 'unsupported-media-type',
+        detail: 'Send the scan request as application/json.',
+      });
+    const request = body ?? {};
+    if (typeof request !== 'object' || Array.isArray(request))
+      throw invalid('The body is a JSON object: {"target": "..."}.');
+    return this.apps.json('ingest', '/scans', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+  }
+
+  private gatewayPrefix(): string {
+    return this.gateway.prefix;
+  }
+}

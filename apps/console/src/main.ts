@@ -1,0 +1,32 @@
+import { loadConfigOrExit } from '@gatehouse/shared/config';
+import { bootstrap } from '@gatehouse/shared/http';
+import { join } from 'node:path';
+import { AppModule } from './app/app.module';
+import { CONSOLE_SCHEMAS } from './app/console.openapi';
+import { consoleConfigSchema } from './app/console.config';
+
+const config = loadConfigOrExit('console', consoleConfigSchema);
+void bootstrap(AppModule.forRoot(config), {
+  service: 'console',
+  port: config.PORT,
+  host: config.HOST,
+  bodyParser: false,
+  configure: (app) => {
+    app.useBodyParser('json', { limit: '16kb', strict: true });
+    // The page: index.html from the assets, and the bundled script under /page/.
+    app.useStaticAssets(join(__dirname, 'page'), {
+      prefix: '/page/',
+      maxAge: 0,
+    });
+    app.useStaticAssets(join(__dirname, 'assets'), {
+      index: 'index.html',
+      maxAge: 0,
+    });
+  },
+  openApi: {
+    title: 'Gatehouse console API',
+    description:
+      'The operator console reads the gateway, ingest and status server-side; scans are queued through ingest.',
+    schemas: CONSOLE_SCHEMAS,
+  },
+});

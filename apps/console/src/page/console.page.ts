@@ -1,0 +1,531 @@
+import { BarChart, LineChart } from 'echarts/charts';
+import {
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+} from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { SVGRenderer } from 'echarts/renderers';
+import {
+  Histogram,
+  histogramDelta,
+  histogramQuantile,
+} from '../shared/histogram-quantile';
+
+echarts.use([
+  BarChart,
+  LineChart,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  SVGRenderer,
+]);
+
+// O-1: one page, polling the console's own API; each panel fails on its own.
+const POLL_MS = 1_000;
+const HISTORY = 120;
+const PATHS_PAGE = 10;
+const SCANS_PAGE = 10;
+const DECISIONS = ['forwarded', 'blocked', 'delayed', 'rejected', 'failed'];
+const SCAN_STATUSES = ['Accepted', 'Running', 'Complete', 'Failed'];
+
+interface Problem {
+  status?: number;
+  detail?: string;
+  app?: string;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+  ) {
+    super(problem.detail ?? `HTTP ${status}`);
+  }
+}
+
+interface GatewayOverview {
+  uptimeSeconds: number;
+  requests: Record<string, number>;
+  readiness: { ready: boolean; checks: Record<string, string> };
+  latency: {
+    histogram: {
+      buckets: [number | null, number][];
+      count: number;
+      sum: number;
+    };
+    p50Ms: number | null;
+    p99Ms: number | null;
+  } | null;
+}
+
+interface ScanView {
+  scanId: string;
+  status: string;
+  target?: string | null;
+  attempts?: number;
+  createdAt?: string;
+  error?: string | null;
+}
+
+interface AttemptView {
+  seq?: number;
+  kind: string;
+  attempt: number;
+  workerId: string;
+  at: string;
+  leaseUntil?: string | null;
+  released?: boolean;
+  status?: string | null;
+  error?: string | null;
+}
+
+async function api<T>(path: string, init?: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, { cache: 'no-store', ...init });
+  } catch {
+    throw new ApiError(0, {
+      detail: 'the console is unreachable.',
+      app: 'console',
+    });
+  }
+  const text = await response.text();
+  let body: unknown = null;
+  try {
+    body = text === '' ? null : JSON.parse(text);
+  } catch {
+    body = null;
+  }
+  if (!response.ok)
+    throw new ApiError(response.status, (body ?? {}) as Problem);
+  return body as T;
+}
+
+function $(id: string): HTMLElement {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`#${id} is missing`);
+  return element;
+}
+
+function text(id: string, value: string): void {
+  $(id).textContent = value;
+}
+
+function cell(value: string, className = ''): HTMLTableCellElement {
+  const td = document.createElement('td');
+  td.textContent = value;
+  if (className) td.className = className;
+  return td;
+}
+
+function row(cells: HTMLTableCellElement[]): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  tr.append(...cells);
+  return tr;
+}
+
+// "status is down: status is unreachable." names the app that failed.
+function showError(id: string, error: unknown): void {
+  const box = $(id);
+  if (error === null) {
+    box.classList.remove('shown');
+    box.textContent = '';
+    return;
+  }
+  const problem = error instanceof ApiError ? error.problem : {};
+  const app = problem.app;
+  const detail = error instanceof Error ? error.message : String(error);
+  box.textContent =
+    error instanceof ApiError &&
+    (error.status === 502 || error.status === 0) &&
+    app
+      ? `${app} is down: ${detail}`
+      : error instanceof ApiError && error.status === 503 && app
+        ? `${app} is unavailable: ${detail}`
+        : detail;
+  box.classList.add('shown');
+}
+
+function duration(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3_600);
+  const m = Math.floor((seconds % 3_600) / 60);
+  const s = seconds % 60;
+  return d > 0 ? `${d}d ${h}h` : h > 0 ? `${h}h ${m}m` : `${m}m ${s}s`;
+}
+
+function ms(value: number | null | undefined): string {
+  return value === null || value === undefined ? '–' : value.toFixed(1);
+}
+
+function toHistogram(
+  raw: NonNullable<GatewayOverview['latency']>['histogram'],
+): Histogram {
+  return {
+    buckets: raw.buckets.map(([bound, count]) => [
+      bound === null ? Infinity : bound,
+      count,
+    ]),
+    count: raw.count,
+    sum: raw.sum,
+  };
+}
+
+// --- gateway panel ---------------------------------------------------------------------
+const gatewayChart = echarts.init($('gw-chart'), undefined, {
+  renderer: 'svg',
+});
+const history: {
+  time: string;
+  rates: Record<string, number>;
+  p50: number | null;
+  p99: number | null;
+}[] = [];
+let previous: {
+  at: number;
+  requests: Record<string, number>;
+  histogram: Histogram;
+} | null = null;
+
+async function refreshGateway(): Promise<void> {
+  const overview = await api<GatewayOverview>('/api/gateway');
+  const now = Date.now();
+  const histogram = overview.latency
+    ? toHistogram(overview.latency.histogram)
+    : null;
+  const rates: Record<string, number> = {};
+  const seconds = previous ? (now - previous.at) / 1000 : 0;
+  for (const decision of DECISIONS) {
+    const delta = previous
+      ? (overview.requests[decision] ?? 0) - (previous.requests[decision] ?? 0)
+      : 0;
+    rates[decision] = seconds > 0 && delta >= 0 ? delta / seconds : 0;
+  }
+  let p50: number | null = null;
+  let p99: number | null = null;
+  if (histogram && previous) {
+    const window = histogramDelta(histogram, previous.histogram);
+    const q50 = histogramQuantile(0.5, window);
+    const q99 = histogramQuantile(0.99, window);
+    p50 = q50 === null ? null : q50 * 1000;
+    p99 = q99 === null ? null : q99 * 1000;
+  }
+  previous = {
+    at: now,
+    requests: overview.requests,
+    histogram: histogram ?? { buckets: [], count: 0, sum: 0 },
+  };
+
+  text('gw-processed', String(overview.requests['processed'] ?? 0));
+  text(
+    'gw-rate',
+    Object.values(rates)
+      .reduce((a, b) => a + b, 0)
+      .toFixed(1),
+  );
+  text('gw-p50', ms(overview.latency?.p50Ms));
+  text('gw-p99', ms(overview.latency?.p99Ms));
+  text('gw-uptime', duration(overview.uptimeSeconds));
+  text('gw-ready', overview.readiness.ready ? 'ready' : 'NOT ready');
+
+  const decisions = $('gw-decisions');
+  decisions.replaceChildren(
+    ...DECISIONS.map((decision) => {
+      const tr = row([
+        cell(decision),
+        cell(String(overview.requests[decision] ?? 0), 'num count'),
+        cell(rates[decision].toFixed(1), 'num rate'),
+      ]);
+      tr.dataset['decision'] = decision;
+      return tr;
+    }),
+  );
+  const checks = Object.entries(overview.readiness.checks);
+  $('gw-checks').replaceChildren(
+    ...(checks.length > 0 ? checks : [['upstream', 'unknown']]).map(
+      ([name, state]) => {
+        const tr = row([
+          cell(name),
+          cell(state, state === 'up' ? 'status-Complete' : 'status-Failed'),
+        ]);
+        tr.dataset['check'] = name;
+        return tr;
+      },
+    ),
+  );
+
+  history.push({ time: new Date(now).toLocaleTimeString(), rates, p50, p99 });
+  if (history.length > HISTORY) history.shift();
+  gatewayChart.setOption({
+    animation: false,
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0, textStyle: { fontSize: 10 } },
+    grid: { left: 40, right: 45, top: 30, bottom: 20 },
+    xAxis: {
+      type: 'category',
+      data: history.map((h) => h.time),
+      axisLabel: { fontSize: 9 },
+    },
+    yAxis: [
+      { type: 'value', name: 'req/s', nameTextStyle: { fontSize: 9 } },
+      { type: 'value', name: 'ms', nameTextStyle: { fontSize: 9 } },
+    ],
+    series: [
+      ...DECISIONS.map((decision) => ({
+        name: decision,
+        type: 'line',
+        stack: 'rate',
+        areaStyle: {},
+        showSymbol: false,
+        data: history.map((h) => h.rates[decision]),
+      })),
+      {
+        name: 'p50 ms',
+        type: 'line',
+        yAxisIndex: 1,
+        showSymbol: false,
+        data: history.map((h) => h.p50),
+      },
+      {
+        name: 'p99 ms',
+        type: 'line',
+        yAxisIndex: 1,
+        showSymbol: false,
+        data: history.map((h) => h.p99),
+      },
+    ],
+  });
+}
+
+let pathsOffset = 0;
+async function refreshPaths(): Promise<void> {
+  const page = await api<{
+    total: number;
+    paths: { path: string; count: number }[];
+  }>(`/api/gateway/paths?limit=${PATHS_PAGE}&offset=${pathsOffset}`);
+  $('gw-paths').replaceChildren(
+    ...page.paths.map((p) => row([cell(p.path), cell(String(p.count), 'num')])),
+  );
+  const last = Math.min(pathsOffset + PATHS_PAGE, page.total);
+  text(
+    'paths-page',
+    page.total === 0
+      ? 'no paths yet'
+      : `${pathsOffset + 1}–${last} of ${page.total}`,
+  );
+  ($('paths-prev') as HTMLButtonElement).disabled = pathsOffset === 0;
+  ($('paths-next') as HTMLButtonElement).disabled = last >= page.total;
+}
+
+// --- scans panel -----------------------------------------------------------------------
+const scanChart = echarts.init($('scan-chart'), undefined, { renderer: 'svg' });
+let filter = '';
+let cursors: (string | null)[] = [null];
+let nextCursor: string | null = null;
+let selected: string | null = null;
+
+async function refreshSummary(): Promise<void> {
+  const summary = await api<Record<string, number>>('/api/scans/summary');
+  $('scan-summary').replaceChildren(
+    ...[...SCAN_STATUSES, 'total'].map((name) => {
+      const figure = document.createElement('div');
+      figure.className = 'figure';
+      figure.dataset['status'] = name;
+      const value = document.createElement('b');
+      value.textContent = String(summary[name] ?? 0);
+      const label = document.createElement('span');
+      label.textContent = name;
+      figure.append(value, label);
+      return figure;
+    }),
+  );
+  scanChart.setOption({
+    animation: false,
+    grid: { left: 70, right: 20, top: 5, bottom: 20 },
+    xAxis: { type: 'value', minInterval: 1 },
+    yAxis: { type: 'category', data: SCAN_STATUSES },
+    series: [
+      {
+        type: 'bar',
+        data: SCAN_STATUSES.map((s) => summary[s] ?? 0),
+        itemStyle: { color: '#4a6fd1' },
+      },
+    ],
+  });
+}
+
+async function refreshList(): Promise<void> {
+  const params = new URLSearchParams({ limit: String(SCANS_PAGE) });
+  if (filter) params.set('status', filter);
+  const cursor = cursors[cursors.length - 1];
+  if (cursor) params.set('cursor', cursor);
+  const page = await api<{ items: ScanView[]; nextCursor: string | null }>(
+    `/api/scans?${params}`,
+  );
+  nextCursor = page.nextCursor;
+  $('scan-list').replaceChildren(
+    ...page.items.map((scan) => {
+      const tr = row([
+        cell(scan.scanId.slice(0, 8)),
+        cell(scan.target ?? '–'),
+        cell(scan.status, `status-${scan.status}`),
+        cell(String(scan.attempts ?? 0), 'num'),
+        cell(
+          scan.createdAt ? new Date(scan.createdAt).toLocaleTimeString() : '–',
+        ),
+      ]);
+      tr.className = `selectable${scan.scanId === selected ? ' selected' : ''}`;
+      tr.dataset['scanId'] = scan.scanId;
+      tr.addEventListener('click', () => {
+        selected = scan.scanId;
+        void refreshDetail().catch(() => undefined);
+      });
+      return tr;
+    }),
+  );
+  text('scans-page', `page ${cursors.length}`);
+  ($('scans-next') as HTMLButtonElement).disabled = nextCursor === null;
+  ($('scans-first') as HTMLButtonElement).disabled = cursors.length === 1;
+}
+
+async function refreshDetail(): Promise<void> {
+  if (!selected) return;
+  text('scan-detail-id', selected);
+  try {
+    const detail = await api<{
+      scan: ScanView;
+      attempts: AttemptView[] | null;
+    }>(`/api/scans/${selected}`);
+    showError('scan-detail-error', null);
+    const status = $('scan-detail-status');
+    status.textContent =
+      detail.scan.status + (detail.scan.error ? ` (${detail.scan.error})` : '');
+    status.className = `status-${detail.scan.status}`;
+    $('scan-attempts').replaceChildren(
+      ...(detail.attempts ?? []).map((entry) => {
+        const outcome =
+          entry.kind === 'claim'
+            ? entry.released
+              ? 'released'
+              : entry.leaseUntil
+                ? new Date(entry.leaseUntil).toLocaleTimeString()
+                : '–'
+            : `${entry.status ?? ''}${entry.error ? `: ${entry.error}` : ''}`;
+        const tr = row([
+          cell(String(entry.seq ?? '')),
+          cell(entry.kind),
+          cell(String(entry.attempt), 'num'),
+          cell(entry.workerId),
+          cell(new Date(entry.at).toLocaleTimeString()),
+          cell(outcome),
+        ]);
+        tr.dataset['kind'] = entry.kind;
+        return tr;
+      }),
+    );
+    if (detail.attempts === null)
+      showError(
+        'scan-detail-error',
+        new Error('status does not expose the attempt history.'),
+      );
+  } catch (error) {
+    showError('scan-detail-error', error);
+  }
+}
+
+async function refreshApps(): Promise<void> {
+  try {
+    const apps = await api<Record<string, string>>('/api/apps');
+    for (const [app, state] of Object.entries(apps)) {
+      const pill = document.getElementById(`app-${app}`);
+      if (!pill) continue;
+      pill.className = `pill ${state}`;
+      pill.textContent = `${app}: ${state}`;
+    }
+  } catch {
+    for (const app of ['gateway', 'ingest', 'status']) {
+      $(`app-${app}`).className = 'pill';
+      $(`app-${app}`).textContent = `${app}: ?`;
+    }
+  }
+}
+
+// Each panel catches its own failure, so one app down never blanks the others.
+async function guarded(
+  errorBox: string,
+  work: () => Promise<void>[],
+): Promise<void> {
+  const results = await Promise.allSettled(work());
+  const failed = results.find(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
+  showError(errorBox, failed ? failed.reason : null);
+}
+
+let refreshing = false;
+async function refresh(): Promise<void> {
+  if (refreshing) return;
+  refreshing = true;
+  try {
+    await Promise.all([
+      refreshApps(),
+      guarded('gateway-error', () => [refreshGateway(), refreshPaths()]),
+      guarded('scans-error', () => [
+        refreshSummary(),
+        refreshList(),
+        refreshDetail(),
+      ]),
+    ]);
+    text('updated', `updated ${new Date().toLocaleTimeString()}`);
+  } finally {
+    refreshing = false;
+  }
+}
+
+$('paths-prev').addEventListener('click', () => {
+  pathsOffset = Math.max(0, pathsOffset - PATHS_PAGE);
+  void refresh();
+});
+$('paths-next').addEventListener('click', () => {
+  pathsOffset += PATHS_PAGE;
+  void refresh();
+});
+$('scans-next').addEventListener('click', () => {
+  if (nextCursor) cursors.push(nextCursor);
+  void refresh();
+});
+$('scans-first').addEventListener('click', () => {
+  cursors = [null];
+  void refresh();
+});
+$('scan-filter').addEventListener('change', (event) => {
+  filter = (event.target as HTMLSelectElement).value;
+  cursors = [null];
+  void refresh();
+});
+$('scan-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const target = ($('scan-target') as HTMLInputElement).value.trim();
+  void api<{ scanId: string; status: string }>('/api/scans', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(target === '' ? {} : { target }),
+  })
+    .then((accepted) => {
+      showError('form-error', null);
+      selected = accepted.scanId;
+      $('scan-result').textContent =
+        `Queued ${accepted.scanId} (${accepted.status})`;
+      $('scan-result').dataset['scanId'] = accepted.scanId;
+      return refresh();
+    })
+    .catch((error: unknown) => showError('form-error', error));
+});
+window.addEventListener('resize', () => {
+  gatewayChart.resize();
+  scanChart.resize();
+});
+
+void refresh();
+setInterval(() => void refresh(), POLL_MS);

@@ -1,0 +1,107 @@
+import { applyDecorators } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import {
+  ApiResponse,
+  DocumentBuilder,
+  OpenAPIObject,
+  SchemaObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
+import { PROBLEM_CONTENT_TYPE } from '@gatehouse/shared/contracts';
+import { STATUS_CODES } from 'node:http';
+
+export interface OpenApiOptions {
+  title: string;
+  description: string;
+  version?: string;
+  // Extra component schemas referenced by the app's decorators as #/components/schemas/<name>.
+  schemas?: Record<string, SchemaObject>;
+}
+
+export const PROBLEM_SCHEMA_REF = '#/components/schemas/ProblemDetails';
+
+// RFC 9457 problem details, as ProblemDetailsFilter writes them (O-2).
+export const PROBLEM_DETAILS_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'detail', 'instance'],
+  properties: {
+    type: { type: 'string', format: 'uri' },
+    title: { type: 'string' },
+    // Numeric per RFC 9457; S-10's 404 carries the state name "Not-Found" in older builds.
+    status: { oneOf: [{ type: 'integer' }, { type: 'string' }] },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    requestId: { type: 'string' },
+  },
+  additionalProperties: true,
+};
+
+export function schemaRef(name: string): { $ref: string } {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+// Describes error answers: each status is problem+json with the shared schema.
+export function ApiProblemResponses(
+  ...statuses: number[]
+): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({
+        status,
+        description: `${STATUS_CODES[status] ?? 'Error'} (problem+json)`,
+        content: {
+          [PROBLEM_CONTENT_TYPE]: { schema: { $ref: PROBLEM_SCHEMA_REF } },
+        },
+      }),
+    ),
+  );
+}
+
+// A JSON answer described by a raw schema (no DTO classes needed for plain interfaces).
+export function ApiJsonResponse(
+  status: number,
+  description: string,
+  schema: SchemaObject | { $ref: string },
+): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status,
+    description,
+    content: { 'application/json': { schema } },
+  });
+}
+
+export function buildOpenApiDocument(
+  app: NestExpressApplication,
+  options: OpenApiOptions,
+): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle(options.title)
+    .setDescription(options.description)
+    .setVersion(options.version ?? '1.0.0')
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  document.components = {
+    ...document.components,
+    schemas: {
+      ...document.components?.schemas,
+      ProblemDetails: PROBLEM_DETAILS_SCHEMA,
+      ...options.schemas,
+    },
+  };
+  return document;
+}
+
+// O-2: GET /openapi.json and GET /docs (Swagger UI), under the global prefix when there is one.
+export function setupOpenApi(
+  app: NestExpressApplication,
+  options: OpenApiOptions,
+): OpenAPIObject {
+  const document = buildOpenApiDocument(app, options);
+  SwaggerModule.setup('docs', app, document, {
+    useGlobalPrefix: true,
+    jsonDocumentUrl: 'openapi.json',
+    raw: ['json'],
+    customSiteTitle: options.title,
+  });
+  return document;
+}
