@@ -173,11 +173,14 @@ describe('README: npm start, then every curl example answers as documented', () 
       command = command.split(`<${name}>`).join(values[name]);
     }
     const result = await runExample(command);
-    const scanId = /"scanId":"([0-9a-f-]{36})"/.exec(result.stdout);
-    if (scanId) values['scanId'] = scanId[1];
-    const cursor = /"nextCursor":"([^"]+)"/.exec(result.stdout);
-    if (cursor) values['nextCursor'] = cursor[1];
     const got = answers(result.stdout);
+    // Placeholders are filled from successful answers only: an error body may name an id too.
+    if (got.length > 0 && got.every((answer) => answer.status < 300)) {
+      const scanId = /"scanId":"([0-9a-f-]{36})"/.exec(result.stdout);
+      if (scanId) values['scanId'] = scanId[1];
+      const cursor = /"nextCursor":"([^"]+)"/.exec(result.stdout);
+      if (cursor) values['nextCursor'] = cursor[1];
+    }
     if (result.code !== 0 || got.length === 0)
       return `\`${command}\` failed (exit ${result.code}): ${result.stderr.slice(0, 300)}`;
     for (const answer of got) {
