@@ -1,46 +1,20 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Readable, Writable } from 'node:stream';
-import { Dispatcher, Pool } from 'undici';
-import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
-import { remainingBody } from './body-reader';
-import {
-  clientResponseHeaders,
-  upstreamRequestHeaders,
-} from './forward-headers';
-import type { RequestContext } from './request-context';
-
-export interface UpstreamTarget {
-  dispatcher: Dispatcher;
-  origin: string;
-  host: string;
-  // Request-target sent upstream when it is not the client's (forward-proxy mode).
-  path?: string;
-}
+import type { Dispatcher } from 'undici';
+import { remainingBody } from '../request/body-reader';
+import { clientResponseHeaders } from '../request/forward-headers';
+import type { RequestContext } from '../request/request-context';
+import { UpstreamHeaders } from '../request/upstream-headers';
+import type { UpstreamTarget } from '../request/upstream-target';
 
 // G-1: streams the request to the upstream and the answer back, bytes untouched.
 @Injectable()
-export class ProxyService implements OnApplicationShutdown {
-  readonly backend: UpstreamTarget;
-
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
-    const origin = config.BACKEND_URL.origin;
-    this.backend = {
-      origin,
-      host: config.BACKEND_URL.host,
-      dispatcher: new Pool(origin, {
-        connections: config.UPSTREAM_CONNECTIONS,
-        pipelining: 1,
-        keepAliveTimeout: 4_000,
-        headersTimeout: config.UPSTREAM_TIMEOUT_MS,
-        bodyTimeout: config.UPSTREAM_TIMEOUT_MS,
-      }),
-    };
-  }
+export class ProxyService {
+  constructor(private readonly headers: UpstreamHeaders) {}
 
   async forward(
     context: RequestContext,
     target: UpstreamTarget,
-    extraHeaders?: readonly string[],
   ): Promise<void> {
     const { req, res } = context;
     const abort = new AbortController();
@@ -58,16 +32,9 @@ export class ProxyService implements OnApplicationShutdown {
         {
           path: target.path ?? context.target,
           method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-          headers: upstreamRequestHeaders(req, {
-            upstreamHost: target.host,
-            requestId: context.requestId,
-            peer: req.socket.remoteAddress ?? 'unknown',
-            extra: extraHeaders,
-          }),
+          headers: this.headers.for(context, target),
           body: body as Readable | Buffer | null,
           signal: abort.signal,
-          headersTimeout: this.config.UPSTREAM_TIMEOUT_MS,
-          bodyTimeout: this.config.UPSTREAM_TIMEOUT_MS,
         },
         ({ statusCode, headers }): Writable => {
           context.upstreamStatus = statusCode;
@@ -81,9 +48,5 @@ export class ProxyService implements OnApplicationShutdown {
     } finally {
       res.off('close', onClose);
     }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.backend.dispatcher.close();
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { connectionTokens, isHopByHop } from '../proxy/hop-by-hop';
+import { connectionTokens, isHopByHop } from '../request/hop-by-hop';
 
 const byName = (a: [string, string], b: [string, string]) =>
   a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;

@@ -1,5 +1,6 @@
 import type { GatewayDecision } from '@gatehouse/shared/contracts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pathOf } from './request-target';
 
 // Everything the gateway learns about one request, written once as its log line.
 export class RequestContext {
@@ -28,9 +29,7 @@ export class RequestContext {
     readonly client: string,
     readonly startedAt: number,
   ) {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    this.path = query === -1 ? url : url.slice(0, query);
+    this.path = pathOf(req.url ?? '/');
     this.bytesWrittenBefore = req.socket.bytesWritten;
   }
 
