@@ -141,7 +141,11 @@ export class ProxyPipeline {
       this.requestLog.write(context);
       this.recorder.record(context);
     };
-    res.once('close', settled);
+    res.once('close', () => {
+      // The client left before its answer was finished: the upstream exchange is cut.
+      if (!res.writableFinished) context.exchange?.abort();
+      settled();
+    });
     const order = orderOf(req.socket);
     const seq = order.next++;
     const previous = order.lastDecision;

@@ -18,6 +18,8 @@ export class RequestContext {
   readonly path: string;
   // Origin the request was sent to: the backend, or a forward-proxy host.
   upstreamOrigin = '';
+  // The exchange with the upstream while one is under way: cut when the client leaves.
+  exchange: { abort(): void } | undefined;
   // Set when the request became a WebSocket tunnel (G-1).
   tunnel: TunnelStats | undefined;
   private readonly bytesWrittenBefore: number;
