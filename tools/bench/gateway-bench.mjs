@@ -173,7 +173,7 @@ http {
   ]);
   const url = `http://127.0.0.1:${nginxPort}`;
   await waitFor(url, { anyStatus: true });
-  targets.push({ label: 'nginx (proxy_pass, 1 worker)', url });
+  targets.push({ label: 'nginx (proxy_pass, 1 process)', url });
 }
 
 const proxyPort = await freePort();
