@@ -1,11 +1,19 @@
-// Gateway throughput against references measured in the same run, and memory under many clients.
-// Usage: node tools/bench/gateway-bench.mjs [--duration 10] [--connections 50] [--clients 1000000]
-// Needs built apps (npx nx run-many -t build -p gateway backend). Prints figures; asserts nothing.
+// Gateway throughput against reference proxies measured in the same run, and memory under many clients.
+// Usage: node tools/bench/gateway-bench.mjs [--duration 10] [--connections 50] [--rounds 2]
+//   [--redis redis://127.0.0.1:6379 | --redis off] [--clients 1000000] [--profile <dir>]
+//   [--gateway dist/apps/gateway/main.js]
+// Needs built apps (npx nx run-many -t build -p gateway backend), wrk, and nginx for the nginx row:
+//   apt-get update && apt-get install -y wrk nginx-light
+// Prints figures; asserts nothing. Every target gets the same upstream, connections, duration,
+// wrk settings and a unique path per request.
 import autocannon from 'autocannon';
-import { readFileSync } from 'node:fs';
+import Redis from 'ioredis';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  deleteKeysWithPrefix,
   freePort,
   parseArgs,
   root,
@@ -16,54 +24,108 @@ import {
 const {
   duration,
   connections,
+  rounds,
   clients,
-  redis: redisUrl,
+  redis: redisOption,
+  profile,
+  gateway: gatewayMain,
 } = parseArgs(process.argv.slice(2), {
   duration: 10,
   connections: 50,
+  rounds: 2,
   clients: 0,
-  redis: undefined,
+  redis: 'redis://127.0.0.1:6379',
+  profile: undefined,
+  // Another build of the gateway, to compare two versions with the same references.
+  gateway: 'dist/apps/gateway/main.js',
 });
+const redisUrl = redisOption === 'off' ? undefined : redisOption;
+
+function installed(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+if (!installed('wrk')) {
+  console.error(
+    'wrk is not installed. Install it with: apt-get update && apt-get install -y wrk nginx-light',
+  );
+  process.exit(1);
+}
+const nginxBinary = ['nginx', '/usr/sbin/nginx'].find(installed);
+if (nginxBinary === undefined)
+  console.error(
+    'nginx is not installed, so its row is skipped. Install it with: apt-get install -y nginx-light',
+  );
+
+const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+// A unique path per request, so the duplicate delay never applies and stats see distinct paths.
+// The summary is printed as one JSON line; latencies are in microseconds.
+const script = join(work, 'unique-path.lua');
+writeFileSync(
+  script,
+  `local counter = 0
+local prefix = "/bench/" .. tostring(os.time()) .. "-" .. tostring(math.random(1e9)) .. "/"
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, prefix .. counter)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('{"requests":%d,"durationUs":%d,"p50Us":%d,"p99Us":%d,"errors":%d,"non2xx":%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+`,
+);
+
+function wrk(url) {
+  const out = execFileSync(
+    'wrk',
+    [
+      '-t1',
+      `-c${connections}`,
+      `-d${duration}s`,
+      '--latency',
+      '-s',
+      script,
+      url,
+    ],
+    { encoding: 'utf8' },
+  );
+  const summary = JSON.parse(out.trim().split('\n').pop());
+  return {
+    rps: summary.requests / (summary.durationUs / 1e6),
+    p50: summary.p50Us / 1000,
+    p99: summary.p99Us / 1000,
+    errors: summary.errors,
+    non2xx: summary.non2xx,
+  };
+}
+
+// Latency at a fixed rate: p50/p99 when the target is not saturated.
+async function atRate(url, rate) {
+  let counter = 0;
+  const result = await autocannon({
+    url,
+    connections,
+    duration,
+    overallRate: rate,
+    requests: [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          path: `/rate/${process.pid}/${rate}/${++counter}`,
+        }),
+      },
+    ],
+  });
+  return { p50: result.latency.p50, p99: result.latency.p99 };
+}
 
 const start = (name, command, commandArgs, env = {}) =>
   spawnLogged(`gatehouse-bench-${name}`, command, commandArgs, {
     ...process.env,
     ...env,
   });
-
-async function measure(label, url, extra = {}) {
-  let counter = 0;
-  // A unique path per request, so the duplicate delay never applies and stats see distinct paths.
-  const result = await autocannon({
-    url,
-    connections,
-    duration,
-    requests: [
-      {
-        setupRequest: (request) => ({
-          ...request,
-          path: `/bench/${process.pid}/${++counter}`,
-        }),
-      },
-    ],
-    ...extra,
-  });
-  const row = {
-    target: label,
-    'req/s': Math.round(result.requests.average),
-    'p50 ms': result.latency.p50,
-    'p99 ms': result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
-  console.error(`measured ${label}: ${row['req/s']} req/s`);
-  return row;
-}
-
-function rssMiB(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024);
-}
 
 const upstreamPort = await freePort();
 await start('upstream', process.execPath, [
@@ -73,72 +135,165 @@ await start('upstream', process.execPath, [
 const upstream = `http://127.0.0.1:${upstreamPort}`;
 await waitFor(upstream, { anyStatus: true });
 
+const targets = [];
+
+if (nginxBinary !== undefined) {
+  const nginxPort = await freePort();
+  // One process, as the Node proxies have one thread; keep-alive to the upstream, no access log.
+  writeFileSync(
+    join(work, 'nginx.conf'),
+    `master_process off;
+worker_processes 1;
+pid ${join(work, 'nginx.pid')};
+error_log ${join(work, 'nginx-error.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${work};
+  proxy_temp_path ${work};
+  upstream backend { server 127.0.0.1:${upstreamPort}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${nginxPort};
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`,
+  );
+  start('nginx', nginxBinary, [
+    '-p',
+    work,
+    '-c',
+    join(work, 'nginx.conf'),
+    '-g',
+    'daemon off;',
+  ]);
+  const url = `http://127.0.0.1:${nginxPort}`;
+  await waitFor(url, { anyStatus: true });
+  targets.push({ label: 'nginx (proxy_pass, 1 process)', url });
+}
+
 const proxyPort = await freePort();
-await start('plain-proxy', process.execPath, [
+start('plain-proxy', process.execPath, [
   join(root, 'tools/bench/plain-proxy.mjs'),
   String(proxyPort),
   upstream,
 ]);
-await waitFor(`http://127.0.0.1:${proxyPort}/`, { anyStatus: true });
-
-const gatewayPort = await freePort();
-const gatewayEnv = {
-  PORT: String(gatewayPort),
-  HOST: '127.0.0.1',
-  BACKEND_URL: upstream,
-  UPSTREAM_ERROR_LOG: join(tmpdir(), 'gatehouse-bench-upstream-errors.log'),
-  TRUST_PROXY: clients > 0 ? '1' : '0',
-  ...(redisUrl
-    ? { REDIS_URL: redisUrl, REDIS_PREFIX: `gatehouse-bench-${process.pid}:` }
-    : {}),
-};
-const gateway = await start(
-  'gateway',
-  process.execPath,
-  [join(root, 'dist/apps/gateway/main.js')],
-  gatewayEnv,
-);
-await waitFor(`http://127.0.0.1:${gatewayPort}/_gateway/health/live`, {
-  anyStatus: true,
+const replyFrom = `http://127.0.0.1:${proxyPort}`;
+await waitFor(`${replyFrom}/`, { anyStatus: true });
+targets.push({
+  label: 'fastify + reply-from',
+  url: replyFrom,
+  reference: true,
 });
 
-const rows = [];
-// Warm-up so that JIT and connection pools are hot for every target.
-for (const port of [upstreamPort, proxyPort, gatewayPort])
-  await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections,
-    duration: 2,
+async function startGateway(name, env) {
+  const port = await freePort();
+  const args = [join(root, gatewayMain)];
+  if (profile !== undefined)
+    args.unshift('--cpu-prof', `--cpu-prof-dir=${profile}`);
+  const child = start(name, process.execPath, args, {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    BACKEND_URL: upstream,
+    UPSTREAM_ERROR_LOG: join(work, `${name}-upstream-errors.log`),
+    TRUST_PROXY: clients > 0 ? '1' : '0',
+    ...env,
   });
-rows.push(await measure('upstream direct', upstream));
-rows.push(
-  await measure(
-    'plain proxy (fastify + reply-from)',
-    `http://127.0.0.1:${proxyPort}`,
-  ),
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/_gateway/health/live`, { anyStatus: true });
+  return { url, child };
+}
+
+const gateway = await startGateway('gateway', {});
+targets.push({ label: 'gateway (defaults, memory store)', url: gateway.url });
+
+let redisPrefix;
+if (redisUrl !== undefined) {
+  redisPrefix = `gatehouse-bench-${process.pid}:`;
+  const withRedis = await startGateway('gateway-redis', {
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: redisPrefix,
+  });
+  targets.push({
+    label: 'gateway (defaults, Redis store)',
+    url: withRedis.url,
+  });
+}
+
+// Warm-up so that JIT and connection pools are hot for every target.
+for (const target of [{ url: upstream }, ...targets])
+  await autocannon({ url: target.url, connections, duration: 2 });
+
+const measured = new Map(targets.map((target) => [target.label, []]));
+for (let round = 1; round <= rounds; round++) {
+  for (const target of targets) {
+    const result = wrk(target.url);
+    measured.get(target.label).push(result);
+    console.error(
+      `round ${round}: ${target.label}: ${Math.round(result.rps)} req/s`,
+    );
+  }
+}
+
+const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+const referenceRps = mean(
+  measured.get(targets.find((t) => t.reference).label).map((r) => r.rps),
 );
-rows.push(
-  await measure(
-    `gateway (defaults${redisUrl ? ', Redis store' : ', memory store'})`,
-    `http://127.0.0.1:${gatewayPort}`,
-  ),
-);
-const reference = rows[1]['req/s'];
-for (const row of rows)
-  row['vs plain proxy'] = `${(row['req/s'] / reference).toFixed(2)}x`;
+const halfPeak = Math.round(referenceRps / 2);
+const rows = [];
+for (const target of targets) {
+  const results = measured.get(target.label);
+  const rps = mean(results.map((r) => r.rps));
+  const row = {
+    target: target.label,
+    'req/s': Math.round(rps),
+    rounds: results.map((r) => Math.round(r.rps)).join(', '),
+    'p50 ms': mean(results.map((r) => r.p50)).toFixed(2),
+    'p99 ms': mean(results.map((r) => r.p99)).toFixed(2),
+    'vs reply-from': `${(rps / referenceRps).toFixed(2)}x`,
+    errors: results.reduce((n, r) => n + r.errors + r.non2xx, 0),
+  };
+  if (!target.label.startsWith('nginx')) {
+    const latency = await atRate(target.url, halfPeak);
+    row[`p50/p99 ms at ${halfPeak}/s`] = `${latency.p50}/${latency.p99}`;
+  }
+  rows.push(row);
+}
 console.log(
-  `\nGateway benchmark: ${duration}s per target, ${connections} connections, unique path per request`,
+  `\nGateway benchmark: wrk 1 thread, ${connections} connections, ${duration}s x ${rounds} rounds per target, unique path per request`,
 );
 console.table(rows);
+const gatewayRow = rows.find((r) => r.target.includes('memory store'));
+const redisRow = rows.find((r) => r.target.includes('Redis store'));
+if (redisRow !== undefined)
+  console.log(
+    `Redis store vs memory store: ${(redisRow['req/s'] / gatewayRow['req/s']).toFixed(2)}x`,
+  );
+
+if (redisPrefix !== undefined) {
+  const redis = new Redis(redisUrl, { lazyConnect: true });
+  await redis.connect();
+  await deleteKeysWithPrefix(redis, redisPrefix);
+  await redis.quit();
+}
+
+function rssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024);
+}
 
 if (clients > 0) {
   // RSS after each quarter of the clients: a bounded store shows a plateau, a leak a slope.
-  const samples = [{ clients: 0, 'RSS MiB': rssMiB(gateway.pid) }];
+  const samples = [{ clients: 0, 'RSS MiB': rssMiB(gateway.child.pid) }];
   let next = 0;
   const started = Date.now();
   for (let quarter = 1; quarter <= 4; quarter++) {
     const result = await autocannon({
-      url: `http://127.0.0.1:${gatewayPort}`,
+      url: gateway.url,
       connections,
       amount: Math.ceil(clients / 4),
       requests: [
@@ -158,7 +313,7 @@ if (clients > 0) {
     });
     samples.push({
       clients: next,
-      'RSS MiB': rssMiB(gateway.pid),
+      'RSS MiB': rssMiB(gateway.child.pid),
       'req/s': Math.round(result.requests.average),
       non2xx: result.non2xx,
       errors: result.errors,
@@ -168,5 +323,10 @@ if (clients > 0) {
     `\nMemory: ${next} distinct clients (X-Forwarded-For, TRUST_PROXY=1, STORE_MAX_CLIENTS default) in ${Math.round((Date.now() - started) / 1000)} s`,
   );
   console.table(samples);
+}
+if (profile !== undefined) {
+  // The profile is written when the gateway exits.
+  gateway.child.kill('SIGINT');
+  await new Promise((resolve) => gateway.child.once('exit', resolve));
 }
 process.exit(0);

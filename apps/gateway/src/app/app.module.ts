@@ -4,30 +4,32 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { TerminusModule } from '@nestjs/terminus';
 import { MetricsController } from '@gatehouse/shared/http';
 import { createLoggerModule } from '@gatehouse/shared/logging';
-import { GatewayMetrics } from './admin/gateway.metrics';
+import { GatewayMetrics } from './stats/gateway.metrics';
 import { HealthController } from './admin/health.controller';
 import { StatusController } from './admin/status.controller';
 import { UpstreamProbe } from './admin/upstream.probe';
 import { ForwardProxyRouter } from './forward-proxy/forward-proxy.router';
 import { GATEWAY_CONFIG, GatewayConfig } from './gateway.config';
 import { HedgedRouteHandler } from './hedging/hedged-route.handler';
-import { MaliciousRequestGuard } from './inspection/malicious-request.guard';
+import { MaliciousPayloadInspector } from './inspection/malicious-payload.inspector';
 import { JwtSigner } from './jwt/jwt-signer.service';
 import { ProxyPipeline } from './proxy/proxy.pipeline';
 import { ProxyService } from './proxy/proxy.service';
 import { RequestLogService } from './proxy/request-log.service';
 import { UpstreamErrorLog } from './proxy/upstream-error.log';
-import { WebSocketTunnels } from './proxy/websocket-tunnel.service';
+import { BackendUpstream } from './request/backend-upstream';
+import { UpstreamHeaders } from './request/upstream-headers';
+import { WebSocketTunnels } from './websocket/websocket-tunnel.service';
 import { LoadGenerator } from './stats/load-generator.service';
 import { StatsController } from './stats/stats.controller';
 import { TrafficRecorder } from './stats/traffic-recorder.service';
-import { DuplicateDelayInterceptor } from './traffic/duplicate-delay.interceptor';
+import { DuplicateDelay } from './traffic/duplicate-delay.service';
 import { GATEWAY_STORE, GatewayStore } from './traffic/gateway.store';
-import { InFlightLimitGuard } from './traffic/in-flight-limit.guard';
+import { InFlightLimit } from './traffic/in-flight.limit';
 import { MemoryStore } from './traffic/memory.store';
 import { MemoryThrottlerStorage } from './traffic/memory-throttler.storage';
 import { PendingBodyLimit } from './traffic/pending-body.limit';
-import { RateLimitGuard } from './traffic/rate-limit.guard';
+import { RateLimit } from './traffic/rate.limit';
 import { RedisStore } from './traffic/redis.store';
 
 // G-5: REDIS_URL switches every piece of shared state (duplicates, rate limits,
@@ -74,21 +76,23 @@ export class AppModule {
         TerminusModule.forRoot({ logger: false }),
       ],
       providers: [
-        DuplicateDelayInterceptor,
+        BackendUpstream,
+        DuplicateDelay,
         ForwardProxyRouter,
         GatewayMetrics,
         HedgedRouteHandler,
-        InFlightLimitGuard,
+        InFlightLimit,
         JwtSigner,
         LoadGenerator,
-        MaliciousRequestGuard,
+        MaliciousPayloadInspector,
         PendingBodyLimit,
         ProxyPipeline,
         ProxyService,
-        RateLimitGuard,
+        RateLimit,
         RequestLogService,
         TrafficRecorder,
         UpstreamErrorLog,
+        UpstreamHeaders,
         UpstreamProbe,
         WebSocketTunnels,
         { provide: GATEWAY_CONFIG, useValue: config },

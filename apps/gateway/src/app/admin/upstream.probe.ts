@@ -1,19 +1,21 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ProblemException } from '@gatehouse/shared/http';
-import { request } from 'undici';
-import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+import { BackendUpstream } from '../request/backend-upstream';
 
 // Readiness: the upstream answers HTTP at all (any status) within a short bound.
 @Injectable()
 export class UpstreamProbe {
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+  constructor(private readonly backend: BackendUpstream) {}
 
   async check(): Promise<void> {
     try {
-      const response = await request(this.config.BACKEND_URL.origin, {
+      // The signal also bounds the wait for a free connection in the shared pool.
+      const response = await this.backend.dispatcher.request({
+        path: '/',
         method: 'HEAD',
         headersTimeout: 2_000,
         bodyTimeout: 2_000,
+        signal: AbortSignal.timeout(2_000),
       });
       await response.body.dump();
     } catch {

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { ProblemException } from '@gatehouse/shared/http';
 import { Pool } from 'undici';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
-import type { UpstreamTarget } from '../proxy/proxy.service';
+import type { UpstreamTarget } from '../request/upstream-target';
 
 // Scheme, then the authority up to the first character that ends it.
 const ABSOLUTE_FORM = /^http:\/\/([^/?#]+)(.*)$/i;
@@ -63,6 +63,7 @@ export class ForwardProxyRouter implements OnApplicationShutdown {
       origin: url.origin,
       host: url.host,
       dispatcher: this.pool(key, url.origin),
+      signed: this.config.FORWARD_PROXY_JWT,
       path,
     };
   }

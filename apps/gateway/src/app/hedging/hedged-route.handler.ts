@@ -1,12 +1,12 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { ProblemException } from '@gatehouse/shared/http';
-import axios, { AxiosInstance, AxiosResponse } from 'axios';
-import { Agent } from 'node:http';
-import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
-import { JwtSigner } from '../jwt/jwt-signer.service';
-import { upstreamRequestHeaders } from '../proxy/forward-headers';
-import type { RequestContext } from '../proxy/request-context';
 import { performance } from 'node:perf_hooks';
+import type { IncomingHttpHeaders } from 'node:http';
+import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
+import { BackendUpstream } from '../request/backend-upstream';
+import type { RequestContext } from '../request/request-context';
+import { queryOf } from '../request/request-target';
+import { UpstreamHeaders } from '../request/upstream-headers';
 import { HedgeTimeoutError, hedgedCall } from './hedged-call';
 
 export const SMART_PATH = '/api/smart';
@@ -23,6 +23,16 @@ const DROPPED_ANSWER_HEADERS = new Set([
   'content-length',
   'content-encoding',
 ]);
+
+// Request headers that describe the client's body or its accepted encodings: a hedged call
+// sends no body and reads the answer as text.
+const DROPPED_REQUEST_HEADERS = new Set(['content-length', 'accept-encoding']);
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
 
 class UnsuccessfulAnswer extends Error {
   constructor(detail: string) {
@@ -44,25 +54,15 @@ function badQuery(detail: string): ProblemException {
 // listed in HEDGE_ROUTES get the same policy for their own path. A success is a 200
 // with a JSON body. Served in the proxy pipeline, after the same guards as any request.
 @Injectable()
-export class HedgedRouteHandler implements OnApplicationShutdown {
+export class HedgedRouteHandler {
   private readonly prefixes: readonly string[];
-  private readonly http: AxiosInstance;
-  private readonly agent: Agent;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    private readonly jwt: JwtSigner,
+    private readonly backend: BackendUpstream,
+    private readonly headers: UpstreamHeaders,
   ) {
     this.prefixes = config.HEDGE_ROUTES;
-    this.agent = new Agent({ keepAlive: true });
-    this.http = axios.create({
-      baseURL: config.BACKEND_URL.origin,
-      httpAgent: this.agent,
-      proxy: false,
-      maxRedirects: 0,
-      responseType: 'text',
-      validateStatus: () => true,
-    });
   }
 
   handles(context: RequestContext): boolean {
@@ -104,7 +104,6 @@ export class HedgedRouteHandler implements OnApplicationShutdown {
     );
     if (remainingMs <= 0) throw new HedgeTimeoutError(this.deadlineMs(context));
     const upstreamPath = smart ? SMART_UPSTREAM_PATH : context.target;
-    const headers = this.requestHeaders(context);
     const abort = new AbortController();
     const onClose = (): void => {
       if (!res.writableFinished) abort.abort();
@@ -112,7 +111,7 @@ export class HedgedRouteHandler implements OnApplicationShutdown {
     res.once('close', onClose);
     try {
       const { value: answer, copies } = await hedgedCall(
-        (signal) => this.attempt(upstreamPath, headers, signal),
+        (signal) => this.attempt(context, upstreamPath, signal),
         {
           hedgeAfterMs: this.config.HEDGE_AFTER_MS,
           extra: this.config.HEDGE_EXTRA,
@@ -121,15 +120,11 @@ export class HedgedRouteHandler implements OnApplicationShutdown {
         },
       );
       context.upstreamStatus = answer.status;
-      const body = Buffer.from(answer.data);
+      const body = answer.body;
       const out: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(answer.headers)) {
-        if (
-          value !== undefined &&
-          value !== null &&
-          !DROPPED_ANSWER_HEADERS.has(name)
-        )
-          out[name] = value as string | string[];
+        if (value !== undefined && !DROPPED_ANSWER_HEADERS.has(name))
+          out[name] = value;
       }
       out['content-length'] = String(body.length);
       out['x-request-id'] = context.requestId;
@@ -146,31 +141,43 @@ export class HedgedRouteHandler implements OnApplicationShutdown {
     }
   }
 
+  // One copy: a GET on the backend's pool, bounded only by the call's deadline and signal.
   private async attempt(
+    context: RequestContext,
     path: string,
-    headers: Record<string, string>,
     signal: AbortSignal,
-  ): Promise<AxiosResponse<string>> {
-    const jwt = this.jwt.header();
-    const answer = await this.http.get<string>(path, {
+  ): Promise<Answer> {
+    const pairs = this.headers.for(context, this.backend);
+    const headers: string[] = [];
+    for (let i = 0; i < pairs.length; i += 2)
+      if (!DROPPED_REQUEST_HEADERS.has(pairs[i].toLowerCase()))
+        headers.push(pairs[i], pairs[i + 1]);
+    const response = await this.backend.dispatcher.request({
+      path,
+      method: 'GET',
+      headers,
       signal,
-      headers: jwt === undefined ? headers : { ...headers, [jwt[0]]: jwt[1] },
+      headersTimeout: 0,
+      bodyTimeout: 0,
     });
-    if (answer.status !== 200)
-      throw new UnsuccessfulAnswer(`upstream answered ${answer.status}`);
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      throw new UnsuccessfulAnswer(`upstream answered ${response.statusCode}`);
+    }
+    const body = Buffer.from(await response.body.arrayBuffer());
     try {
-      JSON.parse(answer.data);
+      JSON.parse(body.toString('utf8'));
     } catch {
       throw new UnsuccessfulAnswer('upstream answered 200 without a JSON body');
     }
-    return answer;
+    return { status: response.statusCode, headers: response.headers, body };
   }
 
   // ?timeout=<ms> bounds the whole call; no other parameter is accepted.
   private timeoutParam(target: string): number | undefined {
-    const query = target.indexOf('?');
-    if (query === -1) return undefined;
-    const params = new URLSearchParams(target.slice(query + 1));
+    const query = queryOf(target);
+    if (query === undefined) return undefined;
+    const params = new URLSearchParams(query);
     for (const name of params.keys())
       if (name !== 'timeout')
         throw badQuery(
@@ -185,28 +192,5 @@ export class HedgedRouteHandler implements OnApplicationShutdown {
         `timeout must be one integer number of milliseconds in 1..${MAX_TIMEOUT_MS}.`,
       );
     return ms;
-  }
-
-  // The client's end-to-end headers and the gateway's own, as for a forwarded request.
-  private requestHeaders(context: RequestContext): Record<string, string> {
-    const pairs = upstreamRequestHeaders(context.req, {
-      upstreamHost: this.config.BACKEND_URL.host,
-      requestId: context.requestId,
-      peer: context.req.socket.remoteAddress ?? 'unknown',
-    });
-    const headers: Record<string, string> = {};
-    for (let i = 0; i < pairs.length; i += 2) {
-      const name = pairs[i].toLowerCase();
-      if (name === 'content-length' || name === 'accept-encoding') continue;
-      headers[name] =
-        headers[name] === undefined
-          ? pairs[i + 1]
-          : `${headers[name]}, ${pairs[i + 1]}`;
-    }
-    return headers;
-  }
-
-  onApplicationShutdown(): void {
-    this.agent.destroy();
   }
 }

@@ -1,7 +1,13 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { PROBLEM_CONTENT_TYPE, problemType } from '@gatehouse/shared/contracts';
-import { ProblemException } from '@gatehouse/shared/http';
+import { PROBLEM_CONTENT_TYPE } from '@gatehouse/shared/contracts';
+import {
+  ProblemException,
+  sendProblem,
+  toProblem,
+} from '@gatehouse/shared/http';
+import { hasBody } from '../request/body-reader';
+import { pathOf } from '../request/request-target';
 import type { ProxyPipeline } from './proxy.pipeline';
 import type { RequestLogService } from './request-log.service';
 
@@ -35,7 +41,7 @@ export function attachProxy(server: Server, options: ProxyServerOptions): void {
   server.maxHeadersCount = 0;
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const path = pathOf(req);
+    const path = pathOf(req.url ?? '/');
     const refusal = framingProblem(req, maxHeaderFields);
     if (refusal !== undefined)
       pipeline.handle(req, res, { kind: 'refused', problem: refusal });
@@ -57,7 +63,7 @@ export function attachProxy(server: Server, options: ProxyServerOptions): void {
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const refusal =
       framingProblem(req, maxHeaderFields) ??
-      (ownRoutes(pathOf(req)) ? notFound() : undefined);
+      (ownRoutes(pathOf(req.url ?? '/')) ? notFound() : undefined);
     if (refusal !== undefined) {
       pipeline.handleUpgrade(req, socket, {
         kind: 'refused',
@@ -86,25 +92,14 @@ export function attachProxy(server: Server, options: ProxyServerOptions): void {
   server.on('connect', (_req: IncomingMessage, socket: Socket) =>
     writeProblem(
       socket,
-      405,
-      'Method Not Allowed',
-      'CONNECT is not supported.',
-      'allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n',
+      new ProblemException({
+        status: 405,
+        title: 'Method Not Allowed',
+        type: 'method-not-allowed',
+        detail: 'CONNECT is not supported.',
+        headers: { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' },
+      }),
     ),
-  );
-}
-
-function pathOf(req: IncomingMessage): string {
-  const url = req.url ?? '/';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return (
-    req.headers['transfer-encoding'] !== undefined ||
-    (length !== undefined && length !== '0')
   );
 }
 
@@ -187,18 +182,7 @@ function rejectMalformed(
     socket.destroy();
     return;
   }
-  let status = 400;
-  let title = 'Bad Request';
-  let detail = 'The request is not valid HTTP.';
-  if (error.code === 'HPE_HEADER_OVERFLOW') {
-    status = 431;
-    title = 'Request Header Fields Too Large';
-    detail = 'The request headers are too large.';
-  } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    status = 408;
-    title = 'Request Timeout';
-    detail = 'The request was not received in time.';
-  }
+  const problem = parserProblem(error.code);
   // A request already under way (its body too slow) is answered and logged through its own
   // response, unless that answer has begun.
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })
@@ -209,39 +193,52 @@ function rejectMalformed(
       return;
     }
     inFlight.shouldKeepAlive = false;
-    inFlight.statusCode = status;
-    inFlight.setHeader('content-type', PROBLEM_CONTENT_TYPE);
-    const body = problemBody(status, title, detail);
-    inFlight.setHeader('content-length', Buffer.byteLength(body));
-    inFlight.end(body, () => socket.destroy());
+    inFlight.once('finish', () => socket.destroy());
+    const { problem: body, headers } = toProblem(problem, NO_REQUEST);
+    sendProblem(inFlight, body, headers);
     setTimeout(() => socket.destroy(), 5_000).unref();
     return;
   }
-  writeProblem(socket, status, title, detail);
-  requestLog.writeRefused(socket, status, error.code ?? 'client-error');
+  writeProblem(socket, problem);
+  requestLog.writeRefused(
+    socket,
+    problem.getStatus(),
+    error.code ?? 'client-error',
+  );
 }
 
-function problemBody(status: number, title: string, detail: string): string {
-  return JSON.stringify({
-    type: problemType(title.toLowerCase().replace(/ /g, '-')),
-    title,
-    status,
-    detail,
-    instance: '',
-  });
+// The answer to a request Node's parser refused.
+function parserProblem(code: string | undefined): ProblemException {
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return new ProblemException({
+      status: 431,
+      title: 'Request Header Fields Too Large',
+      type: 'request-header-fields-too-large',
+      detail: 'The request headers are too large.',
+    });
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return new ProblemException({
+      status: 408,
+      title: 'Request Timeout',
+      type: 'request-timeout',
+      detail: 'The request was not received in time.',
+    });
+  return badRequest('bad-request', 'The request is not valid HTTP.');
 }
 
-function writeProblem(
-  socket: Socket,
-  status: number,
-  title: string,
-  detail: string,
-  extraHeaders = '',
-): void {
-  const body = problemBody(status, title, detail);
+// Answers refused before Node made a request of them have no path: their instance is empty.
+const NO_REQUEST = { url: '' } as Parameters<typeof toProblem>[1];
+
+// Written straight to the socket, for connections Node has no response object for.
+function writeProblem(socket: Socket, error: ProblemException): void {
+  const { problem, headers, status } = toProblem(error, NO_REQUEST);
+  const body = JSON.stringify(problem);
+  let extra = '';
+  for (const [name, value] of Object.entries(headers))
+    extra += `${name}: ${value}\r\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${title}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\n${extraHeaders}connection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${problem.title}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`,
     () => socket.destroy(),
   );
   // A peer that never reads must not keep the socket open.

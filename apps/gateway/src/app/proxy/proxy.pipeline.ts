@@ -15,26 +15,26 @@ import {
   HEDGE_COPIES_HEADER,
   HedgedRouteHandler,
 } from '../hedging/hedged-route.handler';
-import { MaliciousRequestGuard } from '../inspection/malicious-request.guard';
-import { JwtSigner } from '../jwt/jwt-signer.service';
-import { TrafficRecorder } from '../stats/traffic-recorder.service';
-import { DuplicateDelayInterceptor } from '../traffic/duplicate-delay.interceptor';
-import { InFlightLimitGuard } from '../traffic/in-flight-limit.guard';
-import { PendingBodyLimit } from '../traffic/pending-body.limit';
-import { RateLimitGuard } from '../traffic/rate-limit.guard';
+import { MaliciousPayloadInspector } from '../inspection/malicious-payload.inspector';
+import { BackendUpstream } from '../request/backend-upstream';
 import {
   BodyTimeoutError,
   ClientAbortedError,
   hasBody,
   readBody,
-} from './body-reader';
-import { clientAddress } from './client-address';
+} from '../request/body-reader';
+import { clientAddress } from '../request/client-address';
+import { RequestContext } from '../request/request-context';
+import { errorCode, upstreamProblem } from '../request/upstream-failure';
+import { TrafficRecorder } from '../stats/traffic-recorder.service';
+import { DuplicateDelay } from '../traffic/duplicate-delay.service';
+import { InFlightLimit } from '../traffic/in-flight.limit';
+import { PendingBodyLimit } from '../traffic/pending-body.limit';
+import { RateLimit } from '../traffic/rate.limit';
+import { WebSocketTunnels } from '../websocket/websocket-tunnel.service';
 import { ProxyService } from './proxy.service';
-import { RequestContext } from './request-context';
 import { RequestLogService } from './request-log.service';
 import { UpstreamErrorLog } from './upstream-error.log';
-import { errorCode, upstreamProblem } from './upstream-failure';
-import { WebSocketTunnels } from './websocket-tunnel.service';
 
 // How a request reached the pipeline.
 export type Arrival =
@@ -90,16 +90,16 @@ export class ProxyPipeline {
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    private readonly inFlight: InFlightLimitGuard,
-    private readonly malicious: MaliciousRequestGuard,
-    private readonly duplicates: DuplicateDelayInterceptor,
+    private readonly inFlight: InFlightLimit,
+    private readonly malicious: MaliciousPayloadInspector,
+    private readonly duplicates: DuplicateDelay,
     private readonly proxy: ProxyService,
     private readonly requestLog: RequestLogService,
     private readonly upstreamErrors: UpstreamErrorLog,
-    private readonly rateLimit: RateLimitGuard,
+    private readonly rateLimit: RateLimit,
     private readonly forwardProxy: ForwardProxyRouter,
     private readonly hedging: HedgedRouteHandler,
-    private readonly jwt: JwtSigner,
+    private readonly backend: BackendUpstream,
     private readonly recorder: TrafficRecorder,
     private readonly pendingBodies: PendingBodyLimit,
     private readonly tunnels: WebSocketTunnels,
@@ -141,7 +141,11 @@ export class ProxyPipeline {
       this.requestLog.write(context);
       this.recorder.record(context);
     };
-    res.once('close', settled);
+    res.once('close', () => {
+      // The client left before its answer was finished: the upstream exchange is cut.
+      if (!res.writableFinished) context.exchange?.abort();
+      settled();
+    });
     const order = orderOf(req.socket);
     const seq = order.next++;
     const previous = order.lastDecision;
@@ -177,19 +181,10 @@ export class ProxyPipeline {
   ): Promise<void> {
     const { req, res } = context;
     const target = context.target;
-    if (req.method === 'CONNECT') {
-      throw new ProblemException({
-        status: 405,
-        title: 'Method Not Allowed',
-        type: 'connect-not-allowed',
-        detail: 'CONNECT is not supported.',
-        headers: { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' },
-      });
-    }
     // Anything but origin-form is forward-proxy traffic: allowed hosts only (G-9).
     const upstream =
       target.charCodeAt(0) === 0x2f /* / */
-        ? this.proxy.backend
+        ? this.backend
         : this.forwardProxy.resolve(target);
     context.upstreamOrigin = upstream.origin;
     if (this.rateLimit.enabled) await this.rateLimit.check(context.client);
@@ -216,7 +211,7 @@ export class ProxyPipeline {
     }
     const replay = await this.duplicates.observe(context);
     this.malicious.check(context);
-    const backend = upstream === this.proxy.backend;
+    const backend = upstream === this.backend;
     const hedged =
       backend && arrival.kind === 'request' && this.hedging.handles(context);
     // Hedged routes keep their own policy (G-3, G-7): exempt from the hold unless configured,
@@ -238,19 +233,15 @@ export class ProxyPipeline {
       res.destroy();
       return;
     }
-    // The signed identity goes to the backend, and to allowlisted forward-proxy hosts unless
-    // FORWARD_PROXY_JWT=0 (G-8).
-    const jwt =
-      backend || this.config.FORWARD_PROXY_JWT ? this.jwt.header() : undefined;
     if (arrival.kind === 'websocket') {
-      await this.tunnels.open(context, upstream, arrival.head, jwt);
+      await this.tunnels.open(context, upstream, arrival.head);
       return;
     }
     // Only now is the upstream working on it: a slot is taken (G-6).
     const release = this.inFlight.acquire();
     try {
       if (hedged) await this.hedging.serve(context);
-      else await this.proxy.forward(context, upstream, jwt);
+      else await this.proxy.forward(context, upstream);
     } finally {
       release();
     }
@@ -279,7 +270,7 @@ export class ProxyPipeline {
         requestId: context.requestId,
         method: req.method ?? '',
         path: context.path,
-        upstream: context.upstreamOrigin || this.proxy.backend.origin,
+        upstream: context.upstreamOrigin || this.backend.origin,
         status,
         code: context.error,
         error: (error as Error)?.message ?? String(error),

@@ -1,89 +1,167 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type { Readable, Writable } from 'node:stream';
-import { Dispatcher, Pool } from 'undici';
-import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
-import { remainingBody } from './body-reader';
-import {
-  clientResponseHeaders,
-  upstreamRequestHeaders,
-} from './forward-headers';
-import type { RequestContext } from './request-context';
+import { Injectable } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { remainingBody } from '../request/body-reader';
+import { clientResponseHeadersFromRaw } from '../request/forward-headers';
+import type { RequestContext } from '../request/request-context';
+import { UpstreamHeaders } from '../request/upstream-headers';
+import type { UpstreamTarget } from '../request/upstream-target';
 
-export interface UpstreamTarget {
-  dispatcher: Dispatcher;
-  origin: string;
-  host: string;
-  // Request-target sent upstream when it is not the client's (forward-proxy mode).
-  path?: string;
+// The client went away: the upstream exchange is cut. Named like the abort it replaces, so the
+// pipeline records it as the client's doing, not the upstream's.
+class ClientGoneError extends Error {
+  constructor() {
+    super('the client closed the connection');
+    this.name = 'AbortError';
+  }
+}
+
+type Abort = (error: Error) => void;
+
+// One request's exchange with the upstream, driven by undici's dispatcher callbacks. A small
+// answer is held until it is complete, so that its status line, headers and body leave in one
+// write; a longer one is streamed with backpressure once its second chunk arrives.
+export class UpstreamExchange implements Dispatcher.DispatchHandler {
+  readonly done: Promise<void>;
+  private resolve!: () => void;
+  private reject!: (error: unknown) => void;
+  private abortUpstream: Abort | null = null;
+  private statusCode = 0;
+  private headers: Record<string, string | string[]> | null = null;
+  private first: Buffer | null = null;
+  private streaming = false;
+  private resumeUpstream: (() => void) | null = null;
+  private settled = false;
+
+  constructor(private readonly context: RequestContext) {
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  // Called by the pipeline when the client's response closes before it was finished.
+  abort(): void {
+    if (this.abortUpstream !== null) this.abortUpstream(new ClientGoneError());
+    else this.fail(new ClientGoneError());
+  }
+
+  onConnect(abort: Abort): void {
+    this.abortUpstream = abort;
+    // Queued while the client left: it is never sent.
+    if (this.context.abandoned) abort(new ClientGoneError());
+  }
+
+  onHeaders(
+    statusCode: number,
+    rawHeaders: Buffer[],
+    resume: () => void,
+  ): boolean {
+    this.statusCode = statusCode;
+    this.context.upstreamStatus = statusCode;
+    this.resumeUpstream = resume;
+    this.headers = clientResponseHeadersFromRaw(
+      rawHeaders,
+      this.context.requestId,
+    );
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (!this.streaming) {
+      if (this.first === null) {
+        this.first = chunk;
+        return true;
+      }
+      this.startStreaming();
+    }
+    return this.write(chunk);
+  }
+
+  onComplete(): void {
+    const res = this.context.res;
+    try {
+      if (this.streaming) {
+        res.end();
+      } else {
+        res.writeHead(this.statusCode, this.headers ?? {});
+        if (this.first === null) res.end();
+        else res.end(this.first);
+      }
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.settle();
+  }
+
+  onError(error: Error): void {
+    // Headers that arrived count as sent: the pipeline then cuts the answer off, as it does
+    // for a failure mid-stream, instead of answering with a problem.
+    if (!this.streaming && this.headers !== null) {
+      try {
+        this.startStreaming();
+      } catch {
+        // The headers were not writable: the pipeline answers with a problem instead.
+      }
+    }
+    this.fail(error);
+  }
+
+  private startStreaming(): void {
+    this.streaming = true;
+    const res = this.context.res;
+    res.writeHead(this.statusCode, this.headers ?? {});
+    const first = this.first;
+    this.first = null;
+    if (first !== null) res.write(first);
+  }
+
+  private write(chunk: Buffer): boolean {
+    const res: ServerResponse = this.context.res;
+    if (res.write(chunk)) return true;
+    if (this.resumeUpstream !== null && !res.destroyed)
+      res.once('drain', this.resumeUpstream);
+    return false;
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve();
+  }
+
+  private fail(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(error);
+  }
 }
 
 // G-1: streams the request to the upstream and the answer back, bytes untouched.
 @Injectable()
-export class ProxyService implements OnApplicationShutdown {
-  readonly backend: UpstreamTarget;
+export class ProxyService {
+  constructor(private readonly headers: UpstreamHeaders) {}
 
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
-    const origin = config.BACKEND_URL.origin;
-    this.backend = {
-      origin,
-      host: config.BACKEND_URL.host,
-      dispatcher: new Pool(origin, {
-        connections: config.UPSTREAM_CONNECTIONS,
-        pipelining: 1,
-        keepAliveTimeout: 4_000,
-        headersTimeout: config.UPSTREAM_TIMEOUT_MS,
-        bodyTimeout: config.UPSTREAM_TIMEOUT_MS,
-      }),
-    };
-  }
-
-  async forward(
-    context: RequestContext,
-    target: UpstreamTarget,
-    extraHeaders?: readonly string[],
-  ): Promise<void> {
-    const { req, res } = context;
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) abort.abort();
-    };
-    res.once('close', onClose);
+  forward(context: RequestContext, target: UpstreamTarget): Promise<void> {
+    const { req } = context;
     const body: Buffer | AsyncIterable<Buffer> | null = !context.bodyComplete
       ? remainingBody(context.body, req)
       : context.body.length > 0
         ? context.body
         : null;
-    try {
-      await target.dispatcher.stream(
-        {
-          path: target.path ?? context.target,
-          method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-          headers: upstreamRequestHeaders(req, {
-            upstreamHost: target.host,
-            requestId: context.requestId,
-            peer: req.socket.remoteAddress ?? 'unknown',
-            extra: extraHeaders,
-          }),
-          body: body as Readable | Buffer | null,
-          signal: abort.signal,
-          headersTimeout: this.config.UPSTREAM_TIMEOUT_MS,
-          bodyTimeout: this.config.UPSTREAM_TIMEOUT_MS,
-        },
-        ({ statusCode, headers }): Writable => {
-          context.upstreamStatus = statusCode;
-          res.writeHead(
-            statusCode,
-            clientResponseHeaders(headers, context.requestId),
-          );
-          return res;
-        },
-      );
-    } finally {
-      res.off('close', onClose);
-    }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.backend.dispatcher.close();
+    const exchange = new UpstreamExchange(context);
+    context.exchange = exchange;
+    target.dispatcher.dispatch(
+      {
+        origin: target.origin,
+        path: target.path ?? context.target,
+        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+        headers: this.headers.for(context, target),
+        body: body as Buffer | null,
+      },
+      exchange,
+    );
+    return exchange.done;
   }
 }

@@ -3,7 +3,7 @@ import { PinoLogger } from '@gatehouse/shared/logging';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { RequestContext } from './request-context';
+import type { RequestContext } from '../request/request-context';
 
 // G-4: exactly one JSON line per proxied request, written when its response is done.
 @Injectable()

@@ -1,9 +1,9 @@
-import type { WebSocketTunnels } from '../proxy/websocket-tunnel.service';
-import type { InFlightLimitGuard } from '../traffic/in-flight-limit.guard';
+import type { WebSocketTunnels } from '../websocket/websocket-tunnel.service';
+import type { InFlightLimit } from '../traffic/in-flight.limit';
 import type { PendingBodyLimit } from '../traffic/pending-body.limit';
-import { GatewayMetrics } from '../admin/gateway.metrics';
+import { GatewayMetrics } from './gateway.metrics';
 import type { GatewayConfig } from '../gateway.config';
-import type { RequestContext } from '../proxy/request-context';
+import type { RequestContext } from '../request/request-context';
 import { emptyDecisionCounts } from '../traffic/gateway.store';
 import { MemoryStore } from '../traffic/memory.store';
 import { TrafficRecorder } from './traffic-recorder.service';
@@ -16,7 +16,7 @@ function context(path: string, decision: RequestContext['decision']) {
 function metrics(): GatewayMetrics {
   const idle = { current: 0 };
   return new GatewayMetrics(
-    idle as InFlightLimitGuard,
+    idle as InFlightLimit,
     idle as PendingBodyLimit,
     idle as WebSocketTunnels,
   );

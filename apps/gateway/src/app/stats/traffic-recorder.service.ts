@@ -4,9 +4,9 @@ import {
   Injectable,
   OnModuleInit,
 } from '@nestjs/common';
-import { GatewayMetrics } from '../admin/gateway.metrics';
+import { GatewayMetrics } from './gateway.metrics';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
-import type { RequestContext } from '../proxy/request-context';
+import type { RequestContext } from '../request/request-context';
 import {
   DecisionCounts,
   emptyDecisionCounts,

@@ -2,16 +2,16 @@ import { ProblemException } from '@gatehouse/shared/http';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { GatewayConfig } from '../gateway.config';
 import { MemoryThrottlerStorage } from './memory-throttler.storage';
-import { RateLimitGuard } from './rate-limit.guard';
+import { RateLimit } from './rate.limit';
 
 const config = {
   RATE_LIMIT: 2,
   RATE_LIMIT_WINDOW_MS: 5_000,
 } as GatewayConfig;
 
-describe('RateLimitGuard', () => {
+describe('RateLimit', () => {
   it('G-6: answers 429 with Retry-After past the limit, per client', async () => {
-    const guard = new RateLimitGuard(new MemoryThrottlerStorage(100), config);
+    const guard = new RateLimit(new MemoryThrottlerStorage(100), config);
     expect(guard.enabled).toBe(true);
     await guard.check('a');
     await guard.check('a');
@@ -26,12 +26,12 @@ describe('RateLimitGuard', () => {
     const broken: ThrottlerStorage = {
       increment: () => Promise.reject(new Error('down')),
     };
-    const guard = new RateLimitGuard(broken, config);
+    const guard = new RateLimit(broken, config);
     await expect(guard.check('a')).resolves.toBeUndefined();
   });
 
   it('is off with RATE_LIMIT=0', () => {
-    const guard = new RateLimitGuard(new MemoryThrottlerStorage(100), {
+    const guard = new RateLimit(new MemoryThrottlerStorage(100), {
       ...config,
       RATE_LIMIT: 0,
     });

@@ -9,7 +9,7 @@ const THROTTLER_NAME = 'client';
 // shared through Redis when the store is. Called from the proxy pipeline directly,
 // since proxied requests never pass Nest's router and its ThrottlerGuard.
 @Injectable()
-export class RateLimitGuard {
+export class RateLimit {
   readonly enabled: boolean;
 
   constructor(

@@ -2,8 +2,8 @@ import { loadConfig } from '@gatehouse/shared/config';
 import { ProblemException } from '@gatehouse/shared/http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gatewaySchema } from '../gateway.config';
-import { RequestContext } from '../proxy/request-context';
-import { DuplicateDelayInterceptor } from './duplicate-delay.interceptor';
+import { RequestContext } from '../request/request-context';
+import { DuplicateDelay } from './duplicate-delay.service';
 import type { GatewayStore } from './gateway.store';
 import { MemoryStore } from './memory.store';
 
@@ -22,20 +22,20 @@ function context(client: string, body = 'b', complete = true): RequestContext {
 }
 
 async function apply(
-  interceptor: DuplicateDelayInterceptor,
+  interceptor: DuplicateDelay,
   ctx: RequestContext,
 ): Promise<void> {
   if (await interceptor.observe(ctx)) await interceptor.hold(ctx);
 }
 
-describe('DuplicateDelayInterceptor (G-3)', () => {
+describe('DuplicateDelay (G-3)', () => {
   const config = loadConfig(gatewaySchema, {
     DUPLICATE_DELAY_MS: '50',
     MAX_HELD: '1',
   });
 
   it('holds an exact replay for the configured delay and marks it delayed', async () => {
-    const interceptor = new DuplicateDelayInterceptor(
+    const interceptor = new DuplicateDelay(
       new MemoryStore({ maxClients: 100, ttlMs: 60_000, maxPaths: 100 }),
       config,
     );
@@ -49,7 +49,7 @@ describe('DuplicateDelayInterceptor (G-3)', () => {
   });
 
   it('never treats an unfingerprintable body as a replay', async () => {
-    const interceptor = new DuplicateDelayInterceptor(
+    const interceptor = new DuplicateDelay(
       new MemoryStore({ maxClients: 100, ttlMs: 60_000, maxPaths: 100 }),
       config,
     );
@@ -60,7 +60,7 @@ describe('DuplicateDelayInterceptor (G-3)', () => {
   });
 
   it('rejects with 429 once MAX_HELD replays are held', async () => {
-    const interceptor = new DuplicateDelayInterceptor(
+    const interceptor = new DuplicateDelay(
       new MemoryStore({ maxClients: 100, ttlMs: 60_000, maxPaths: 100 }),
       config,
     );
@@ -80,7 +80,7 @@ describe('DuplicateDelayInterceptor (G-3)', () => {
     const broken = {
       swapLastRequest: () => Promise.reject(new Error('down')),
     } as unknown as GatewayStore;
-    const interceptor = new DuplicateDelayInterceptor(broken, config);
+    const interceptor = new DuplicateDelay(broken, config);
     const ctx = context('a');
     await expect(interceptor.observe(ctx)).resolves.toBe(false);
     expect(ctx.decision).toBe('forwarded');

@@ -4,9 +4,9 @@ import { connect as connectTcp, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { connect as connectTls } from 'node:tls';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
-import { upstreamRequestHeaders } from './forward-headers';
-import type { RequestContext, TunnelStats } from './request-context';
-import type { UpstreamTarget } from './proxy.service';
+import type { RequestContext, TunnelStats } from '../request/request-context';
+import { UpstreamHeaders } from '../request/upstream-headers';
+import type { UpstreamTarget } from '../request/upstream-target';
 
 // Upstream failures before the tunnel is up carry the codes upstream-failure.ts maps.
 class TunnelSetupError extends Error {
@@ -28,7 +28,10 @@ const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})/;
 export class WebSocketTunnels {
   private tunnels = 0;
 
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly headers: UpstreamHeaders,
+  ) {}
 
   get current(): number {
     return this.tunnels;
@@ -61,19 +64,12 @@ export class WebSocketTunnels {
     context: RequestContext,
     target: UpstreamTarget,
     head: Buffer,
-    extraHeaders: readonly string[] | undefined,
   ): Promise<void> {
     const release = this.reserve();
     let upstream: Socket | undefined;
     try {
       upstream = await this.connect(target.origin);
-      const first = await this.handshake(
-        upstream,
-        context,
-        target,
-        head,
-        extraHeaders,
-      );
+      const first = await this.handshake(upstream, context, target, head);
       this.join(context, upstream, first, release);
     } catch (error) {
       upstream?.destroy();
@@ -121,15 +117,9 @@ export class WebSocketTunnels {
     context: RequestContext,
     target: UpstreamTarget,
     head: Buffer,
-    extraHeaders: readonly string[] | undefined,
   ): Promise<Buffer> {
     const { req } = context;
-    const pairs = upstreamRequestHeaders(req, {
-      upstreamHost: target.host,
-      requestId: context.requestId,
-      peer: req.socket.remoteAddress ?? 'unknown',
-      extra: extraHeaders,
-    });
+    const pairs = this.headers.for(context, target);
     // Upgrade and Connection are hop-by-hop: the gateway asks the upstream itself.
     let text = `${req.method ?? 'GET'} ${target.path ?? context.target} HTTP/1.1\r\n`;
     for (let i = 0; i < pairs.length; i += 2)

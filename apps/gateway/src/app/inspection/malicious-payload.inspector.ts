@@ -5,7 +5,7 @@ import {
   GatewayConfig,
   inspectedMethods,
 } from '../gateway.config';
-import type { RequestContext } from '../proxy/request-context';
+import type { RequestContext } from '../request/request-context';
 import { inspectedText } from './inspected-text';
 import {
   declaredCharset,
@@ -28,7 +28,7 @@ function mayBeReadAsJson(contentType: string | undefined): boolean {
 
 // G-2: a JSON body carrying is_malicious with a flag value, at any depth, is never forwarded.
 @Injectable()
-export class MaliciousRequestGuard {
+export class MaliciousPayloadInspector {
   private readonly methods: ReadonlySet<string>;
   private readonly scanner: JsonFlagScanner;
 

@@ -4,7 +4,7 @@ import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 
 // G-6: sheds load past MAX_IN_FLIGHT forwarded requests instead of queueing without bound.
 @Injectable()
-export class InFlightLimitGuard {
+export class InFlightLimit {
   private inFlight = 0;
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}

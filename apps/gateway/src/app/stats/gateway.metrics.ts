@@ -4,8 +4,8 @@ import {
   GatewayDecision,
 } from '@gatehouse/shared/contracts';
 import { Counter, Gauge, Histogram, register } from 'prom-client';
-import { WebSocketTunnels } from '../proxy/websocket-tunnel.service';
-import { InFlightLimitGuard } from '../traffic/in-flight-limit.guard';
+import { WebSocketTunnels } from '../websocket/websocket-tunnel.service';
+import { InFlightLimit } from '../traffic/in-flight.limit';
 import { PendingBodyLimit } from '../traffic/pending-body.limit';
 
 type Children<T> = Record<GatewayDecision, T>;
@@ -23,7 +23,7 @@ export class GatewayMetrics {
   private readonly latency: Children<Histogram.Internal<'decision'>>;
 
   constructor(
-    inFlight: InFlightLimitGuard,
+    inFlight: InFlightLimit,
     pendingBodies: PendingBodyLimit,
     tunnels: WebSocketTunnels,
   ) {

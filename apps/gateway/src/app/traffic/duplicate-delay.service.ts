@@ -2,14 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ProblemException } from '@gatehouse/shared/http';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
-import type { RequestContext } from '../proxy/request-context';
+import type { RequestContext } from '../request/request-context';
 import { GATEWAY_STORE, GatewayStore } from './gateway.store';
 import { preciseSleep } from './precise-sleep';
 import { requestFingerprint } from './request-fingerprint';
 
 // G-3: an exact replay of the client's previous request is held for DUPLICATE_DELAY_MS, then forwarded.
 @Injectable()
-export class DuplicateDelayInterceptor {
+export class DuplicateDelay {
   private held = 0;
 
   constructor(

@@ -3,14 +3,14 @@ import { ProblemException } from '@gatehouse/shared/http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { gatewaySchema } from '../gateway.config';
-import { RequestContext } from '../proxy/request-context';
-import { MaliciousRequestGuard } from './malicious-request.guard';
+import { RequestContext } from '../request/request-context';
+import { MaliciousPayloadInspector } from './malicious-payload.inspector';
 
 const config = loadConfig(gatewaySchema, {
   MAX_BODY_BYTES: '2048',
   MAX_JSON_DEPTH: '4',
 });
-const guard = new MaliciousRequestGuard(config);
+const guard = new MaliciousPayloadInspector(config);
 
 function context(
   method: string,
@@ -48,7 +48,7 @@ function utf32be(text: string): Buffer {
   return out;
 }
 
-describe('MaliciousRequestGuard (G-2)', () => {
+describe('MaliciousPayloadInspector (G-2)', () => {
   it('blocks a flagged JSON POST with 401', () => {
     expect(statusOf(context('POST', json, '{"is_malicious":true}'))).toBe(401);
   });
@@ -109,7 +109,7 @@ describe('MaliciousRequestGuard (G-2)', () => {
   });
 
   it('honours INSPECT_METHODS', () => {
-    const all = new MaliciousRequestGuard(
+    const all = new MaliciousPayloadInspector(
       loadConfig(gatewaySchema, { INSPECT_METHODS: 'post,put,patch' }),
     );
     expect(all.inspects('PUT')).toBe(true);

@@ -97,3 +97,46 @@ export function clientResponseHeaders(
   headers[REQUEST_ID_HEADER] = requestId;
   return headers;
 }
+
+// The same, from the upstream's raw header lines as undici's dispatcher hands them over: one
+// pass to find what Connection lists, one to copy, with repeated fields kept as arrays.
+export function clientResponseHeadersFromRaw(
+  raw: readonly Buffer[],
+  requestId: string,
+): Record<string, string | string[]> {
+  const count = raw.length;
+  const names: string[] = new Array<string>(count >> 1);
+  let listed: Set<string> | undefined;
+  for (let i = 0; i < count; i += 2) {
+    const name = raw[i].toString('latin1').toLowerCase();
+    names[i >> 1] = name;
+    if (name === 'connection') {
+      listed ??= new Set<string>();
+      for (const token of raw[i + 1].toString('latin1').split(',')) {
+        const listedName = token.trim().toLowerCase();
+        if (listedName !== '') listed.add(listedName);
+      }
+    }
+  }
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i < count; i += 2) {
+    const name = names[i >> 1];
+    if (isHopByHop(name, listed ?? NONE_LISTED)) continue;
+    const value = raw[i + 1].toString('latin1');
+    const existing = headers[name];
+    if (name === '__proto__')
+      Object.defineProperty(headers, name, {
+        value,
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
+    else if (existing === undefined) headers[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else headers[name] = [existing, value];
+  }
+  headers[REQUEST_ID_HEADER] = requestId;
+  return headers;
+}
+
+const NONE_LISTED: ReadonlySet<string> = new Set<string>();

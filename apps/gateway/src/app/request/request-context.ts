@@ -1,5 +1,6 @@
 import type { GatewayDecision } from '@gatehouse/shared/contracts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pathOf } from './request-target';
 
 // Everything the gateway learns about one request, written once as its log line.
 export class RequestContext {
@@ -17,6 +18,8 @@ export class RequestContext {
   readonly path: string;
   // Origin the request was sent to: the backend, or a forward-proxy host.
   upstreamOrigin = '';
+  // The exchange with the upstream while one is under way: cut when the client leaves.
+  exchange: { abort(): void } | undefined;
   // Set when the request became a WebSocket tunnel (G-1).
   tunnel: TunnelStats | undefined;
   private readonly bytesWrittenBefore: number;
@@ -28,9 +31,7 @@ export class RequestContext {
     readonly client: string,
     readonly startedAt: number,
   ) {
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    this.path = query === -1 ? url : url.slice(0, query);
+    this.path = pathOf(req.url ?? '/');
     this.bytesWrittenBefore = req.socket.bytesWritten;
   }
 

@@ -10,17 +10,24 @@ const HOP_BY_HOP = new Set([
 ]);
 
 // Header names the Connection header lists are hop-by-hop too.
-export function connectionTokens(rawHeaders: readonly string[]): Set<string> {
-  const tokens = new Set<string>();
+// Most requests carry no Connection header, and share this empty set.
+export function connectionTokens(
+  rawHeaders: readonly string[],
+): ReadonlySet<string> {
+  let tokens: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i].toLowerCase() !== 'connection') continue;
+    const name = rawHeaders[i];
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
+    tokens ??= new Set<string>();
     for (const token of rawHeaders[i + 1].split(',')) {
-      const name = token.trim().toLowerCase();
-      if (name !== '') tokens.add(name);
+      const listed = token.trim().toLowerCase();
+      if (listed !== '') tokens.add(listed);
     }
   }
-  return tokens;
+  return tokens ?? NONE;
 }
+
+const NONE: ReadonlySet<string> = new Set<string>();
 
 export function isHopByHop(
   lowerName: string,
