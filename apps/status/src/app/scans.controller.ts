@@ -1,6 +1,6 @@
 import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
 import {
-  ScanRepository,
+  ScanReadRepository,
   ScanSummary,
   toScanView,
 } from '@gatehouse/scans/data-access';
@@ -15,7 +15,7 @@ const UUID_V4 =
 // S-10, S-11: read-only views of the scans.
 @Controller('scans')
 export class ScansController {
-  constructor(private readonly scans: ScanRepository) {}
+  constructor(private readonly scans: ScanReadRepository) {}
 
   @Get()
   async list(

@@ -3,7 +3,14 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { TerminusModule } from '@nestjs/terminus';
 import { scansConnectionOptions } from './scans-connection-options';
 import { ScanAttempt, ScanAttemptSchema } from './scan-attempt.schema';
-import { ScanRepository } from './scan.repository';
+import { ScanClaimRepository } from './scan-claim.repository';
+import { ScanIntakeRepository } from './scan-intake.repository';
+import {
+  ScanQueueEntry,
+  ScanQueueEntrySchema,
+} from './scan-queue-entry.schema';
+import { ScanReadRepository } from './scan-read.repository';
+import { ScanStoreSetup } from './scan-store.setup';
 import { Scan, ScanSchema } from './scan.schema';
 
 export interface ScansDataAccessOptions {
@@ -31,11 +38,23 @@ export class ScansDataAccessModule {
         MongooseModule.forFeature([
           { name: Scan.name, schema: ScanSchema },
           { name: ScanAttempt.name, schema: ScanAttemptSchema },
+          { name: ScanQueueEntry.name, schema: ScanQueueEntrySchema },
         ]),
         TerminusModule,
       ],
-      providers: [ScanRepository],
-      exports: [ScanRepository, TerminusModule],
+      providers: [
+        ScanClaimRepository,
+        ScanIntakeRepository,
+        ScanReadRepository,
+        ScanStoreSetup,
+      ],
+      exports: [
+        ScanClaimRepository,
+        ScanIntakeRepository,
+        ScanReadRepository,
+        ScanStoreSetup,
+        TerminusModule,
+      ],
     };
   }
 }

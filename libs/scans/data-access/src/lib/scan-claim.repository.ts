@@ -1,0 +1,346 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { ScanStatus } from '@gatehouse/shared/contracts';
+import type { Model, Types } from 'mongoose';
+import { AttemptLog, attemptKey } from './attempt-log';
+import { ScanAttempt } from './scan-attempt.schema';
+import { ScanProjector } from './scan-projector';
+import { ScanQueueEntry } from './scan-queue-entry.schema';
+import type {
+  ClaimBatch,
+  ClaimedScan,
+  ClaimOptions,
+  ClaimResult,
+  ExhaustedScan,
+} from './scan-claim.types';
+import { ScanStoreSetup } from './scan-store.setup';
+import { Scan } from './scan.schema';
+import { guardStore } from './store-guard';
+
+type Outcome =
+  | { status: ScanStatus.Complete }
+  | { status: ScanStatus.Failed; error: string };
+
+type Candidate = Pick<
+  ScanQueueEntry,
+  '_id' | 'viewId' | 'status' | 'attempts' | 'target'
+>;
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+// The processor's side: the claim protocol of ADR 0002 over the open-work queue of ADR 0004.
+@Injectable()
+export class ScanClaimRepository {
+  private readonly log: AttemptLog;
+  private readonly projector: ScanProjector;
+  // Attempts this process holds, so renewals and finishes skip a lookup of the view's _id.
+  private readonly held = new Map<string, Types.ObjectId>();
+
+  constructor(
+    @InjectModel(Scan.name) scans: Model<Scan>,
+    @InjectModel(ScanAttempt.name) attempts: Model<ScanAttempt>,
+    @InjectModel(ScanQueueEntry.name)
+    private readonly queue: Model<ScanQueueEntry>,
+    private readonly setup: ScanStoreSetup,
+  ) {
+    this.log = new AttemptLog(attempts);
+    this.projector = new ScanProjector(scans, queue);
+  }
+
+  // Run before the first poll, and retried until it succeeds: builds the indexes and gives every
+  // open scan of `scans` its queue entry (idempotent). Returns how many entries it added.
+  async prepare(): Promise<number> {
+    await this.setup.ensureIndexes();
+    return this.setup.enqueueOpenScans();
+  }
+
+  // S-4..S-6: every poll first runs its own query for expired leases, so recovery never waits
+  // behind the backlog, then takes Accepted work oldest first. Both read open work only.
+  async claimBatch(
+    workerId: string,
+    options: ClaimOptions,
+  ): Promise<ClaimBatch> {
+    return guardStore(async () => {
+      const max = options.max ?? 1;
+      const batch = Math.max(options.batchSize ?? 16, max * 4);
+      const result: ClaimBatch = { claimed: [], exhausted: [] };
+      const expired = await this.queue
+        .find({ status: ScanStatus.Running, leaseUntil: { $lt: new Date() } })
+        .sort({ leaseUntil: 1 })
+        .limit(batch)
+        .lean<Candidate[]>();
+      await this.claimFrom(expired, workerId, options, max, result);
+      if (result.claimed.length >= max) return result;
+      const accepted = await this.queue
+        .find({ status: ScanStatus.Accepted })
+        .sort({ createdAt: 1 })
+        .limit(batch)
+        .lean<Candidate[]>();
+      await this.claimFrom(accepted, workerId, options, max, result);
+      return result;
+    });
+  }
+
+  async claimNext(
+    workerId: string,
+    options: ClaimOptions,
+  ): Promise<ClaimResult> {
+    const { claimed, exhausted } = await this.claimBatch(workerId, {
+      ...options,
+      max: 1,
+    });
+    return { claimed: claimed[0] ?? null, exhausted };
+  }
+
+  // Claims one given scan if it is claimable now; null when it is finished, held or won by another.
+  async claim(
+    scanId: string,
+    workerId: string,
+    options: ClaimOptions,
+  ): Promise<ClaimResult> {
+    return guardStore(async () => {
+      const exhausted: ExhaustedScan[] = [];
+      const entry = await this.queue.findOne({ _id: scanId }).lean<Candidate>();
+      const claimed = entry
+        ? await this.tryClaim(entry, workerId, options, exhausted)
+        : null;
+      return { claimed, exhausted };
+    });
+  }
+
+  // Extends the lease of an attempt this worker holds. Null means the attempt is lost: a later
+  // entry exists in the log, so the worker must stop and write nothing more.
+  async renewLease(
+    scanId: string,
+    attempt: number,
+    workerId: string,
+    leaseMs: number,
+  ): Promise<Date | null> {
+    return guardStore(async () => {
+      const leaseUntil = new Date(Date.now() + leaseMs);
+      if (
+        !(await this.log.updateOwnClaim(scanId, attempt, workerId, {
+          leaseUntil,
+        })) ||
+        (await this.log.exists(scanId, attempt + 1))
+      )
+        return null;
+      const claim = await this.log.get(scanId, attempt);
+      // The owner re-projects its whole claim: it is the only writer of a live claim's view,
+      // so this also mends a view or queue entry that a stale write-back rolled back.
+      if (claim)
+        await this.projector.claim(
+          { ...claim, leaseUntil },
+          await this.viewIdOf(scanId, attempt),
+        );
+      return leaseUntil;
+    });
+  }
+
+  complete(
+    scanId: string,
+    attempt: number,
+    workerId: string,
+  ): Promise<boolean> {
+    return this.finish(scanId, attempt, workerId, {
+      status: ScanStatus.Complete,
+    });
+  }
+
+  fail(
+    scanId: string,
+    attempt: number,
+    workerId: string,
+    error: string,
+  ): Promise<boolean> {
+    return this.finish(scanId, attempt, workerId, {
+      status: ScanStatus.Failed,
+      error,
+    });
+  }
+
+  // S-8: gives an unfinished attempt back, so that another worker claims the scan at once.
+  async release(
+    scanId: string,
+    attempt: number,
+    workerId: string,
+  ): Promise<boolean> {
+    return guardStore(async () => {
+      if (
+        !(await this.log.updateOwnClaim(scanId, attempt, workerId, {
+          leaseUntil: new Date(),
+          released: true,
+        })) ||
+        (await this.log.exists(scanId, attempt + 1))
+      )
+        return false;
+      await this.projector.release(
+        scanId,
+        attempt,
+        workerId,
+        await this.viewIdOf(scanId, attempt),
+      );
+      this.held.delete(attemptKey(scanId, attempt));
+      return true;
+    });
+  }
+
+  // Tries candidates in random order, as many at once as there are claims still wanted.
+  private async claimFrom(
+    candidates: Candidate[],
+    workerId: string,
+    options: ClaimOptions,
+    max: number,
+    result: ClaimBatch,
+  ): Promise<void> {
+    const queue = shuffle(candidates);
+    while (queue.length > 0 && result.claimed.length < max) {
+      const tries = queue.splice(0, max - result.claimed.length);
+      const won = await Promise.all(
+        tries.map((entry) =>
+          this.tryClaim(entry, workerId, options, result.exhausted),
+        ),
+      );
+      for (const claim of won) if (claim) result.claimed.push(claim);
+    }
+  }
+
+  // Appends the end of `attempt` at seq attempt+1. Exactly one of this and a reclaim of the
+  // next attempt can win that seq, so a late write from a lost attempt is ignored (S-6).
+  private finish(
+    scanId: string,
+    attempt: number,
+    workerId: string,
+    outcome: Outcome,
+  ): Promise<boolean> {
+    return guardStore(async () => {
+      const claim = await this.log.get(scanId, attempt);
+      if (!claim || claim.kind !== 'claim' || claim.workerId !== workerId)
+        return false;
+      const end: ScanAttempt = {
+        _id: attemptKey(scanId, attempt + 1),
+        scanId,
+        seq: attempt + 1,
+        kind: 'end',
+        attempt,
+        workerId,
+        at: new Date(),
+        status: outcome.status,
+        ...(outcome.status === ScanStatus.Failed
+          ? { error: outcome.error }
+          : {}),
+      };
+      const viewId = await this.viewIdOf(scanId, attempt);
+      let recorded: ScanAttempt = end;
+      if (!(await this.log.append(end))) {
+        // A retry whose first try did land (its reply was lost) finds its own entry: a win.
+        const existing = await this.log.get(scanId, attempt + 1);
+        if (!existing || !isSameEnd(existing, end)) return false;
+        recorded = existing;
+      }
+      await this.projector.end(recorded, viewId);
+      this.held.delete(attemptKey(scanId, attempt));
+      return true;
+    });
+  }
+
+  private async tryClaim(
+    entry: Candidate,
+    workerId: string,
+    options: ClaimOptions,
+    exhausted: ExhaustedScan[],
+  ): Promise<ClaimedScan | null> {
+    // Fast path: a scan nobody has touched. Losing this insert just means another worker won.
+    if (entry.status === ScanStatus.Accepted && entry.attempts === 0) {
+      const won = await this.appendClaim(entry, 1, workerId, options, false);
+      if (won) return won;
+    }
+    // The queue entry may lag the log (a crash between two writes, or a write-back lost on
+    // FerretDB), so decide from the log's latest entry and repair on the way.
+    const last = await this.log.latest(entry._id, entry.attempts);
+    if (!last) return this.appendClaim(entry, 1, workerId, options, false);
+    if (last.kind === 'end') {
+      await this.projector.end(last, entry.viewId);
+      return null;
+    }
+    const now = Date.now();
+    // A live claim is projected by its winner alone (ADR 0002).
+    if (last.leaseUntil && last.leaseUntil.getTime() > now) return null;
+    if (last.attempt >= options.maxAttempts && !last.released) {
+      const error = `lease expired on attempt ${last.attempt} of ${options.maxAttempts} (worker ${last.workerId} stopped renewing it)`;
+      const end: ScanAttempt = {
+        _id: attemptKey(entry._id, last.seq + 1),
+        scanId: entry._id,
+        seq: last.seq + 1,
+        kind: 'end',
+        attempt: last.attempt,
+        workerId,
+        at: new Date(now),
+        status: ScanStatus.Failed,
+        error,
+      };
+      if (await this.log.append(end)) {
+        await this.projector.end(end, entry.viewId);
+        exhausted.push({ scanId: entry._id, attempt: last.attempt, error });
+      }
+      return null;
+    }
+    return this.appendClaim(entry, last.seq + 1, workerId, options, true);
+  }
+
+  private async appendClaim(
+    entry: Candidate,
+    attempt: number,
+    workerId: string,
+    options: ClaimOptions,
+    reclaimed: boolean,
+  ): Promise<ClaimedScan | null> {
+    const at = new Date();
+    const leaseUntil = new Date(at.getTime() + options.leaseMs);
+    const claim: ScanAttempt = {
+      _id: attemptKey(entry._id, attempt),
+      scanId: entry._id,
+      seq: attempt,
+      kind: 'claim',
+      attempt,
+      workerId,
+      at,
+      leaseUntil,
+    };
+    if (!(await this.log.append(claim))) return null;
+    this.held.set(claim._id, entry.viewId);
+    await this.projector.claim(claim, entry.viewId);
+    return {
+      scanId: entry._id,
+      attempt,
+      target: entry.target,
+      leaseUntil,
+      reclaimed,
+    };
+  }
+
+  private async viewIdOf(
+    scanId: string,
+    attempt: number,
+  ): Promise<Types.ObjectId | null> {
+    return (
+      this.held.get(attemptKey(scanId, attempt)) ??
+      (await this.projector.viewIdOf(scanId))
+    );
+  }
+}
+
+function isSameEnd(existing: ScanAttempt, end: ScanAttempt): boolean {
+  return (
+    existing.kind === 'end' &&
+    existing.attempt === end.attempt &&
+    existing.workerId === end.workerId &&
+    existing.status === end.status
+  );
+}
