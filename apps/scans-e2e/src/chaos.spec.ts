@@ -7,6 +7,7 @@ import {
   databaseUri,
   startApp,
   stopAll,
+  summary,
   waitForSummary,
 } from './support/scans-e2e.helpers';
 
@@ -91,6 +92,7 @@ describe('chaos: workers killed while they hold scans', () => {
         )[0];
         await victim.stop('SIGKILL');
         kills++;
+        console.log(JSON.stringify({ t: Date.now(), kills, summary: await summary(status) }));
         workers.push(await startWorker());
       }
     })();

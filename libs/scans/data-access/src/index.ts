@@ -15,3 +15,4 @@ export * from './lib/scans-connection-options';
 export * from './lib/scans-data-access.module';
 export * from './lib/scans-health.controller';
 export * from './lib/to-scan-view';
+export * from './lib/store-commands';

@@ -4,41 +4,30 @@ import { ScanStatus } from '@gatehouse/shared/contracts';
 import type { Model, Types } from 'mongoose';
 import { AttemptLog, attemptKey } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';
+import { Candidate, ScanClaimer } from './scan-claimer';
 import { ScanProjector } from './scan-projector';
 import { ScanQueueEntry } from './scan-queue-entry.schema';
 import type {
   ClaimBatch,
-  ClaimedScan,
   ClaimOptions,
   ClaimResult,
   ExhaustedScan,
 } from './scan-claim.types';
 import { ScanStoreSetup } from './scan-store.setup';
 import { Scan } from './scan.schema';
+import { inStoreOperation } from './store-commands';
 import { guardStore } from './store-guard';
 
 type Outcome =
   | { status: ScanStatus.Complete }
   | { status: ScanStatus.Failed; error: string };
 
-type Candidate = Pick<
-  ScanQueueEntry,
-  '_id' | 'viewId' | 'status' | 'attempts' | 'target'
->;
-
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
-}
-
 // The processor's side: the claim protocol of ADR 0002 over the open-work queue of ADR 0004.
 @Injectable()
 export class ScanClaimRepository {
   private readonly log: AttemptLog;
   private readonly projector: ScanProjector;
+  private readonly claimer: ScanClaimer;
   // Attempts this process holds, so renewals and finishes skip a lookup of the view's _id.
   private readonly held = new Map<string, Types.ObjectId>();
 
@@ -50,14 +39,17 @@ export class ScanClaimRepository {
     private readonly setup: ScanStoreSetup,
   ) {
     this.log = new AttemptLog(attempts);
-    this.projector = new ScanProjector(scans, queue);
+    this.projector = new ScanProjector(scans, queue, this.log);
+    this.claimer = new ScanClaimer(this.log, this.projector, this.held);
   }
 
   // Run before the first poll, and retried until it succeeds: builds the indexes and gives every
   // open scan of `scans` its queue entry (idempotent). Returns how many entries it added.
-  async prepare(): Promise<number> {
-    await this.setup.ensureIndexes();
-    return this.setup.enqueueOpenScans();
+  prepare(): Promise<number> {
+    return inStoreOperation('prepare', async () => {
+      await this.setup.ensureIndexes();
+      return this.setup.enqueueOpenScans();
+    });
   }
 
   // S-4..S-6: every poll first runs its own query for expired leases, so recovery never waits
@@ -66,25 +58,27 @@ export class ScanClaimRepository {
     workerId: string,
     options: ClaimOptions,
   ): Promise<ClaimBatch> {
-    return guardStore(async () => {
-      const max = options.max ?? 1;
-      const batch = Math.max(options.batchSize ?? 16, max * 4);
-      const result: ClaimBatch = { claimed: [], exhausted: [] };
-      const expired = await this.queue
-        .find({ status: ScanStatus.Running, leaseUntil: { $lt: new Date() } })
-        .sort({ leaseUntil: 1 })
-        .limit(batch)
-        .lean<Candidate[]>();
-      await this.claimFrom(expired, workerId, options, max, result);
-      if (result.claimed.length >= max) return result;
-      const accepted = await this.queue
-        .find({ status: ScanStatus.Accepted })
-        .sort({ createdAt: 1 })
-        .limit(batch)
-        .lean<Candidate[]>();
-      await this.claimFrom(accepted, workerId, options, max, result);
-      return result;
-    });
+    return guardStore(() =>
+      inStoreOperation('poll', async () => {
+        const max = options.max ?? 1;
+        const batch = Math.max(options.batchSize ?? 16, max * 4);
+        const result: ClaimBatch = { claimed: [], exhausted: [] };
+        const expired = await this.queue
+          .find({ status: ScanStatus.Running, leaseUntil: { $lt: new Date() } })
+          .sort({ leaseUntil: 1 })
+          .limit(batch)
+          .lean<Candidate[]>();
+        await this.claimer.claimFrom(expired, workerId, options, max, result);
+        if (result.claimed.length >= max) return result;
+        const accepted = await this.queue
+          .find({ status: ScanStatus.Accepted })
+          .sort({ createdAt: 1 })
+          .limit(batch)
+          .lean<Candidate[]>();
+        await this.claimer.claimFrom(accepted, workerId, options, max, result);
+        return result;
+      }),
+    );
   }
 
   async claimNext(
@@ -104,14 +98,18 @@ export class ScanClaimRepository {
     workerId: string,
     options: ClaimOptions,
   ): Promise<ClaimResult> {
-    return guardStore(async () => {
-      const exhausted: ExhaustedScan[] = [];
-      const entry = await this.queue.findOne({ _id: scanId }).lean<Candidate>();
-      const claimed = entry
-        ? await this.tryClaim(entry, workerId, options, exhausted)
-        : null;
-      return { claimed, exhausted };
-    });
+    return guardStore(() =>
+      inStoreOperation('claim', async () => {
+        const exhausted: ExhaustedScan[] = [];
+        const entry = await this.queue
+          .findOne({ _id: scanId })
+          .lean<Candidate>();
+        const claimed = entry
+          ? await this.claimer.tryClaim(entry, workerId, options, exhausted)
+          : null;
+        return { claimed, exhausted };
+      }),
+    );
   }
 
   // Extends the lease of an attempt this worker holds. Null means the attempt is lost: a later
@@ -122,25 +120,28 @@ export class ScanClaimRepository {
     workerId: string,
     leaseMs: number,
   ): Promise<Date | null> {
-    return guardStore(async () => {
-      const leaseUntil = new Date(Date.now() + leaseMs);
-      if (
-        !(await this.log.updateOwnClaim(scanId, attempt, workerId, {
-          leaseUntil,
-        })) ||
-        (await this.log.exists(scanId, attempt + 1))
-      )
-        return null;
-      const claim = await this.log.get(scanId, attempt);
-      // The owner re-projects its whole claim: it is the only writer of a live claim's view,
-      // so this also mends a view or queue entry that a stale write-back rolled back.
-      if (claim)
-        await this.projector.claim(
-          { ...claim, leaseUntil },
-          await this.viewIdOf(scanId, attempt),
-        );
-      return leaseUntil;
-    });
+    return guardStore(() =>
+      inStoreOperation('renew', async () => {
+        const leaseUntil = new Date(Date.now() + leaseMs);
+        if (
+          !(await this.log.updateOwnClaim(scanId, attempt, workerId, {
+            leaseUntil,
+          })) ||
+          (await this.log.exists(scanId, attempt + 1))
+        )
+          return null;
+        const claim = await this.log.get(scanId, attempt);
+        // The owner re-projects its whole claim: it is the only writer of a live claim's view,
+        // so this also mends a view or queue entry that a stale write-back rolled back.
+        const current =
+          claim !== null &&
+          (await this.projector.claim(
+            { ...claim, leaseUntil },
+            await this.viewIdOf(scanId, attempt),
+          ));
+        return current ? leaseUntil : null;
+      }),
+    );
   }
 
   complete(
@@ -171,44 +172,26 @@ export class ScanClaimRepository {
     attempt: number,
     workerId: string,
   ): Promise<boolean> {
-    return guardStore(async () => {
-      if (
-        !(await this.log.updateOwnClaim(scanId, attempt, workerId, {
-          leaseUntil: new Date(),
-          released: true,
-        })) ||
-        (await this.log.exists(scanId, attempt + 1))
-      )
-        return false;
-      await this.projector.release(
-        scanId,
-        attempt,
-        workerId,
-        await this.viewIdOf(scanId, attempt),
-      );
-      this.held.delete(attemptKey(scanId, attempt));
-      return true;
-    });
-  }
-
-  // Tries candidates in random order, as many at once as there are claims still wanted.
-  private async claimFrom(
-    candidates: Candidate[],
-    workerId: string,
-    options: ClaimOptions,
-    max: number,
-    result: ClaimBatch,
-  ): Promise<void> {
-    const queue = shuffle(candidates);
-    while (queue.length > 0 && result.claimed.length < max) {
-      const tries = queue.splice(0, max - result.claimed.length);
-      const won = await Promise.all(
-        tries.map((entry) =>
-          this.tryClaim(entry, workerId, options, result.exhausted),
-        ),
-      );
-      for (const claim of won) if (claim) result.claimed.push(claim);
-    }
+    return guardStore(() =>
+      inStoreOperation('release', async () => {
+        if (
+          !(await this.log.updateOwnClaim(scanId, attempt, workerId, {
+            leaseUntil: new Date(),
+            released: true,
+          })) ||
+          (await this.log.exists(scanId, attempt + 1))
+        )
+          return false;
+        const released = await this.projector.release(
+          scanId,
+          attempt,
+          workerId,
+          await this.viewIdOf(scanId, attempt),
+        );
+        this.held.delete(attemptKey(scanId, attempt));
+        return released;
+      }),
+    );
   }
 
   // Appends the end of `attempt` at seq attempt+1. Exactly one of this and a reclaim of the
@@ -219,110 +202,37 @@ export class ScanClaimRepository {
     workerId: string,
     outcome: Outcome,
   ): Promise<boolean> {
-    return guardStore(async () => {
-      const claim = await this.log.get(scanId, attempt);
-      if (!claim || claim.kind !== 'claim' || claim.workerId !== workerId)
-        return false;
-      const end: ScanAttempt = {
-        _id: attemptKey(scanId, attempt + 1),
-        scanId,
-        seq: attempt + 1,
-        kind: 'end',
-        attempt,
-        workerId,
-        at: new Date(),
-        status: outcome.status,
-        ...(outcome.status === ScanStatus.Failed
-          ? { error: outcome.error }
-          : {}),
-      };
-      const viewId = await this.viewIdOf(scanId, attempt);
-      let recorded: ScanAttempt = end;
-      if (!(await this.log.append(end))) {
-        // A retry whose first try did land (its reply was lost) finds its own entry: a win.
-        const existing = await this.log.get(scanId, attempt + 1);
-        if (!existing || !isSameEnd(existing, end)) return false;
-        recorded = existing;
-      }
-      await this.projector.end(recorded, viewId);
-      this.held.delete(attemptKey(scanId, attempt));
-      return true;
-    });
-  }
-
-  private async tryClaim(
-    entry: Candidate,
-    workerId: string,
-    options: ClaimOptions,
-    exhausted: ExhaustedScan[],
-  ): Promise<ClaimedScan | null> {
-    // Fast path: a scan nobody has touched. Losing this insert just means another worker won.
-    if (entry.status === ScanStatus.Accepted && entry.attempts === 0) {
-      const won = await this.appendClaim(entry, 1, workerId, options, false);
-      if (won) return won;
-    }
-    // The queue entry may lag the log (a crash between two writes, or a write-back lost on
-    // FerretDB), so decide from the log's latest entry and repair on the way.
-    const last = await this.log.latest(entry._id, entry.attempts);
-    if (!last) return this.appendClaim(entry, 1, workerId, options, false);
-    if (last.kind === 'end') {
-      await this.projector.end(last, entry.viewId);
-      return null;
-    }
-    const now = Date.now();
-    // A live claim is projected by its winner alone (ADR 0002).
-    if (last.leaseUntil && last.leaseUntil.getTime() > now) return null;
-    if (last.attempt >= options.maxAttempts && !last.released) {
-      const error = `lease expired on attempt ${last.attempt} of ${options.maxAttempts} (worker ${last.workerId} stopped renewing it)`;
-      const end: ScanAttempt = {
-        _id: attemptKey(entry._id, last.seq + 1),
-        scanId: entry._id,
-        seq: last.seq + 1,
-        kind: 'end',
-        attempt: last.attempt,
-        workerId,
-        at: new Date(now),
-        status: ScanStatus.Failed,
-        error,
-      };
-      if (await this.log.append(end)) {
-        await this.projector.end(end, entry.viewId);
-        exhausted.push({ scanId: entry._id, attempt: last.attempt, error });
-      }
-      return null;
-    }
-    return this.appendClaim(entry, last.seq + 1, workerId, options, true);
-  }
-
-  private async appendClaim(
-    entry: Candidate,
-    attempt: number,
-    workerId: string,
-    options: ClaimOptions,
-    reclaimed: boolean,
-  ): Promise<ClaimedScan | null> {
-    const at = new Date();
-    const leaseUntil = new Date(at.getTime() + options.leaseMs);
-    const claim: ScanAttempt = {
-      _id: attemptKey(entry._id, attempt),
-      scanId: entry._id,
-      seq: attempt,
-      kind: 'claim',
-      attempt,
-      workerId,
-      at,
-      leaseUntil,
-    };
-    if (!(await this.log.append(claim))) return null;
-    this.held.set(claim._id, entry.viewId);
-    await this.projector.claim(claim, entry.viewId);
-    return {
-      scanId: entry._id,
-      attempt,
-      target: entry.target,
-      leaseUntil,
-      reclaimed,
-    };
+    return guardStore(() =>
+      inStoreOperation('finish', async () => {
+        const claim = await this.log.get(scanId, attempt);
+        if (!claim || claim.kind !== 'claim' || claim.workerId !== workerId)
+          return false;
+        const end: ScanAttempt = {
+          _id: attemptKey(scanId, attempt + 1),
+          scanId,
+          seq: attempt + 1,
+          kind: 'end',
+          attempt,
+          workerId,
+          at: new Date(),
+          status: outcome.status,
+          ...(outcome.status === ScanStatus.Failed
+            ? { error: outcome.error }
+            : {}),
+        };
+        const viewId = await this.viewIdOf(scanId, attempt);
+        let recorded: ScanAttempt = end;
+        if (!(await this.log.append(end))) {
+          // A retry whose first try did land (its reply was lost) finds its own entry: a win.
+          const existing = await this.log.get(scanId, attempt + 1);
+          if (!existing || !isSameEnd(existing, end)) return false;
+          recorded = existing;
+        }
+        await this.projector.end(recorded, viewId);
+        this.held.delete(attemptKey(scanId, attempt));
+        return true;
+      }),
+    );
   }
 
   private async viewIdOf(

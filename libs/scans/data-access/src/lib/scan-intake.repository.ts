@@ -7,6 +7,7 @@ import { isDuplicateKey } from './is-duplicate-key';
 import { SCAN_FIELDS, ScanRecord, ScanRow, toScanRecord } from './scan-record';
 import { ScanStoreSetup } from './scan-store.setup';
 import { Scan } from './scan.schema';
+import { inStoreOperation } from './store-commands';
 import { guardStore } from './store-guard';
 
 export interface CreateScanInput {
@@ -29,36 +30,38 @@ export class ScanIntakeRepository {
   async create(
     input: CreateScanInput,
   ): Promise<{ scan: ScanRecord; created: boolean }> {
-    return guardStore(async () => {
-      await this.setup.ensureIndexes();
-      const doc: Partial<Scan> = {
-        scanId: randomUUID(),
-        status: ScanStatus.Accepted,
-        target: input.target ?? null,
-        attempts: 0,
-      };
-      if (input.idempotencyKey !== undefined)
-        doc.idempotencyKey = input.idempotencyKey;
-      try {
-        // Not insertMany: with bufferCommands off it never settles while disconnected (Mongoose 8).
-        const created = await this.scans.create(doc);
-        const row = created.toObject() as ScanRow & { _id: Types.ObjectId };
-        await this.setup.enqueue(row);
-        return { scan: toScanRecord(row), created: true };
-      } catch (error) {
-        if (!isDuplicateKey(error) || input.idempotencyKey === undefined)
-          throw error;
-        const existing = await this.scans
-          .findOne(
-            { idempotencyKey: input.idempotencyKey },
-            { ...SCAN_FIELDS, _id: 1 },
-          )
-          .lean<ScanRow & { _id: Types.ObjectId }>();
-        if (!existing) throw error;
-        if (existing.status === ScanStatus.Accepted)
-          await this.setup.enqueue(existing);
-        return { scan: toScanRecord(existing), created: false };
-      }
-    });
+    return guardStore(() =>
+      inStoreOperation('create', async () => {
+        await this.setup.ensureIndexes();
+        const doc: Partial<Scan> = {
+          scanId: randomUUID(),
+          status: ScanStatus.Accepted,
+          target: input.target ?? null,
+          attempts: 0,
+        };
+        if (input.idempotencyKey !== undefined)
+          doc.idempotencyKey = input.idempotencyKey;
+        try {
+          // Not insertMany: with bufferCommands off it never settles while disconnected (Mongoose 8).
+          const created = await this.scans.create(doc);
+          const row = created.toObject() as ScanRow & { _id: Types.ObjectId };
+          await this.setup.enqueue(row);
+          return { scan: toScanRecord(row), created: true };
+        } catch (error) {
+          if (!isDuplicateKey(error) || input.idempotencyKey === undefined)
+            throw error;
+          const existing = await this.scans
+            .findOne(
+              { idempotencyKey: input.idempotencyKey },
+              { ...SCAN_FIELDS, _id: 1 },
+            )
+            .lean<ScanRow & { _id: Types.ObjectId }>();
+          if (!existing) throw error;
+          if (existing.status === ScanStatus.Accepted)
+            await this.setup.enqueue(existing);
+          return { scan: toScanRecord(existing), created: false };
+        }
+      }),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import type { Model, Types } from 'mongoose';
+import type { AttemptLog } from './attempt-log';
 import { updateGuarded } from './guarded-update';
 import { ScanAttempt } from './scan-attempt.schema';
 import { ScanQueueEntry } from './scan-queue-entry.schema';
@@ -13,6 +14,7 @@ export class ScanProjector {
   constructor(
     private readonly scans: Model<Scan>,
     private readonly queue: Model<ScanQueueEntry>,
+    private readonly log: AttemptLog,
   ) {}
 
   // The view's _id: from the queue entry while the scan is open; a finished scan's view is found
@@ -28,11 +30,12 @@ export class ScanProjector {
     return view?._id ?? null;
   }
 
-  // Never rolls back a newer attempt, nor reopens an ended scan.
+  // Never rolls back a newer attempt, nor reopens an ended scan. False when the attempt turned
+  // out to be superseded (see settle).
   async claim(
     claim: ScanAttempt,
     viewId: Types.ObjectId | null,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const guard = { statuses: OPEN, maxAttempt: claim.attempt };
     const running = {
       status: ScanStatus.Running,
@@ -47,6 +50,7 @@ export class ScanProjector {
           $set: { ...running, startedAt: claim.at },
         }),
     ]);
+    return this.settle(claim.scanId, claim.attempt, viewId);
   }
 
   async release(
@@ -54,7 +58,7 @@ export class ScanProjector {
     attempt: number,
     workerId: string,
     viewId: Types.ObjectId | null,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const guard = { statuses: [ScanStatus.Running], attempt, workerId };
     const accepted = {
       status: ScanStatus.Accepted,
@@ -65,6 +69,22 @@ export class ScanProjector {
       updateGuarded(this.queue, scanId, guard, { $set: accepted }),
       viewId && updateGuarded(this.scans, viewId, guard, { $set: accepted }),
     ]);
+    return this.settle(scanId, attempt, viewId);
+  }
+
+  // Write, then check. A projection of attempt n that was delayed (a stalled worker; on FerretDB
+  // the guard is not atomic with the write) may land over the end that followed it. Whoever ends
+  // a scan appends the end before projecting it, so either the end's projection comes after this
+  // write, or this check sees the end and applies it again. False when attempt n is superseded.
+  private async settle(
+    scanId: string,
+    attempt: number,
+    viewId: Types.ObjectId | null,
+  ): Promise<boolean> {
+    if (!(await this.log.exists(scanId, attempt + 1))) return true;
+    const last = await this.log.latest(scanId, attempt + 1);
+    if (last?.kind === 'end') await this.end(last, viewId);
+    return false;
   }
 
   // An end is final, so it overwrites the view. On FerretDB a concurrent stale write-back can

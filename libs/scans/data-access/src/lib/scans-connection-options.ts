@@ -15,5 +15,7 @@ export function scansConnectionOptions(
     bufferCommands: false,
     // Indexes are built by ScanStoreSetup.ensureIndexes, where a failure is visible.
     autoIndex: false,
+    // Database commands are counted per store operation (ScanStoreCommandMetrics, S-13).
+    monitorCommands: true,
   };
 }

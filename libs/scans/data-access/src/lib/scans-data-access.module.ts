@@ -12,6 +12,7 @@ import {
 import { ScanReadRepository } from './scan-read.repository';
 import { ScanStoreSetup } from './scan-store.setup';
 import { Scan, ScanSchema } from './scan.schema';
+import { ScanStoreCommandMetrics } from './store-commands';
 
 export interface ScansDataAccessOptions {
   uri: string;
@@ -46,6 +47,7 @@ export class ScansDataAccessModule {
         ScanClaimRepository,
         ScanIntakeRepository,
         ScanReadRepository,
+        ScanStoreCommandMetrics,
         ScanStoreSetup,
       ],
       exports: [
