@@ -122,8 +122,26 @@ async function seedHistory(connection, count) {
         leaseUntil: null,
       });
       attempts.push(
-        { _id: `${scanId}:1`, scanId, seq: 1, kind: 'claim', attempt: 1, workerId: 'seed', at, leaseUntil: at },
-        { _id: `${scanId}:2`, scanId, seq: 2, kind: 'end', attempt: 1, workerId: 'seed', at, status: 'Complete' },
+        {
+          _id: `${scanId}:1`,
+          scanId,
+          seq: 1,
+          kind: 'claim',
+          attempt: 1,
+          workerId: 'seed',
+          at,
+          leaseUntil: at,
+        },
+        {
+          _id: `${scanId}:2`,
+          scanId,
+          seq: 2,
+          kind: 'end',
+          attempt: 1,
+          workerId: 'seed',
+          at,
+          status: 'Complete',
+        },
       );
     }
     await connection.collection('scans').insertMany(scans, { ordered: false });
@@ -170,6 +188,16 @@ async function storeCounts(processors) {
   return { commands, operations };
 }
 
+async function finished(processors) {
+  let total = 0;
+  for (const p of processors) {
+    const text = await (await fetch(`${p.url}/metrics`)).text();
+    for (const match of text.matchAll(/^scans_finished_total\{[^}]*\} (\d+)/gm))
+      total += Number(match[1]);
+  }
+  return total;
+}
+
 const perScan = (counts, scans) =>
   Object.fromEntries(
     ['poll', 'claim', 'renew', 'finish'].map((op) => [
@@ -183,7 +211,6 @@ async function throughput(db, workers, history) {
   const connection = await mongoose.createConnection(uri).asPromise();
   await seedHistory(connection, history);
   await queueScans(uri, args.scans);
-  const queue = connection.collection('scan_queue');
   const processors = await Promise.all(
     Array.from({ length: workers }, () =>
       startApp('processor', {
@@ -196,10 +223,11 @@ async function throughput(db, workers, history) {
     ),
   );
   const started = Date.now();
+  // Progress comes from the processors' own counters, so watching costs the database nothing.
   await until(
-    async () => (await queue.countDocuments()) === 0,
+    async () => (await finished(processors)) >= args.scans,
     600_000,
-    'timed out waiting for the queue to drain',
+    'timed out waiting for every scan to finish',
   );
   const seconds = (Date.now() - started) / 1_000;
   const counts = await storeCounts(processors);
@@ -238,8 +266,11 @@ async function renewCost(db, history) {
     MAX_WORK_MS: '400',
     LEASE_MS: '300',
   });
-  const queue = connection.collection('scan_queue');
-  await until(async () => (await queue.countDocuments()) === 0, 120_000, 'renew run timed out');
+  await until(
+    async () => (await finished([processor])) >= 40,
+    120_000,
+    'renew run timed out',
+  );
   const counts = await storeCounts([processor]);
   await processor.stop();
   await connection.dropDatabase();
@@ -248,7 +279,9 @@ async function renewCost(db, history) {
   return {
     history,
     renewals,
-    commandsPerRenewal: Number(((counts.commands.renew ?? 0) / Math.max(1, renewals)).toFixed(2)),
+    commandsPerRenewal: Number(
+      ((counts.commands.renew ?? 0) / Math.max(1, renewals)).toFixed(2),
+    ),
   };
 }
 
@@ -267,15 +300,25 @@ async function recovery(db) {
       ...env,
     });
   const queue = connection.collection('scan_queue');
-  const doomed = await worker({ CONCURRENCY: '4', MIN_WORK_MS: '600000', MAX_WORK_MS: '600000' });
+  const doomed = await worker({
+    CONCURRENCY: '4',
+    MIN_WORK_MS: '600000',
+    MAX_WORK_MS: '600000',
+  });
   await until(
     async () => (await queue.countDocuments({ status: 'Running' })) === 4,
     60_000,
     'the doomed worker never held 4 scans',
   );
-  const orphans = (await queue.find({ status: 'Running' }).toArray()).map((e) => e._id);
+  const orphans = (await queue.find({ status: 'Running' }).toArray()).map(
+    (e) => e._id,
+  );
   // The survivor works through the backlog slowly, so it stays queued during the recovery.
-  const survivor = await worker({ CONCURRENCY: '4', MIN_WORK_MS: '200', MAX_WORK_MS: '200' });
+  const survivor = await worker({
+    CONCURRENCY: '4',
+    MIN_WORK_MS: '200',
+    MAX_WORK_MS: '200',
+  });
   await sleep(1_000);
   const killedAt = Date.now();
   await doomed.stop('SIGKILL');
@@ -284,7 +327,10 @@ async function recovery(db) {
   await until(
     async () => {
       for (const id of orphans)
-        if (!reclaimedAt.has(id) && (await attempts.findOne({ _id: `${id}:2` })))
+        if (
+          !reclaimedAt.has(id) &&
+          (await attempts.findOne({ _id: `${id}:2` }))
+        )
           reclaimedAt.set(id, Date.now());
       return reclaimedAt.size === orphans.length;
     },
@@ -295,7 +341,9 @@ async function recovery(db) {
   await survivor.stop('SIGKILL');
   await connection.dropDatabase();
   await connection.close();
-  const worst = Math.max(...[...reclaimedAt.values()].map((at) => at - killedAt));
+  const worst = Math.max(
+    ...[...reclaimedAt.values()].map((at) => at - killedAt),
+  );
   return {
     backlog: args.backlog,
     acceptedStillQueued: accepted,
@@ -323,7 +371,9 @@ try {
       JSON.stringify({
         workers,
         historyRatio: Number(
-          (rates[`${workers}:${args.history}`] / rates[`${workers}:0`]).toFixed(2),
+          (rates[`${workers}:${args.history}`] / rates[`${workers}:0`]).toFixed(
+            2,
+          ),
         ),
       }),
     );

@@ -7,7 +7,6 @@ import {
   databaseUri,
   startApp,
   stopAll,
-  summary,
   waitForSummary,
 } from './support/scans-e2e.helpers';
 
@@ -92,7 +91,6 @@ describe('chaos: workers killed while they hold scans', () => {
         )[0];
         await victim.stop('SIGKILL');
         kills++;
-        console.log(JSON.stringify({ t: Date.now(), kills, summary: await summary(status) }));
         workers.push(await startWorker());
       }
     })();
@@ -116,6 +114,7 @@ describe('chaos: workers killed while they hold scans', () => {
       [],
     );
     expect(await connection.collection('scan_queue').countDocuments()).toBe(0);
+    expect(await connection.collection('scan_leases').countDocuments()).toBe(0);
 
     // The attempt log: per scan, claims 1..n then one end of attempt n, with no gap.
     const log = (await connection

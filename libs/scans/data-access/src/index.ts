@@ -4,6 +4,7 @@ export * from './lib/scan-claim.repository';
 export * from './lib/scan-claim.types';
 export * from './lib/scan-cursor';
 export * from './lib/scan-intake.repository';
+export * from './lib/scan-lease.schema';
 export * from './lib/scan-queue-entry.schema';
 export * from './lib/scan-read.repository';
 export * from './lib/scan-record';

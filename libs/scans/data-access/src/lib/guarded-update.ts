@@ -1,5 +1,6 @@
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import type { Connection, FilterQuery, Model, UpdateQuery } from 'mongoose';
+import { isDuplicateKey } from './is-duplicate-key';
 
 // The conditions a projection needs on the document it overwrites (ADR 0002, ADR 0004).
 export interface UpdateGuard {
@@ -84,4 +85,44 @@ export async function updateGuarded<T>(
     update,
   );
   return result.matchedCount > 0;
+}
+
+// Deletes one document by _id if the guard holds; the same two ways as updateGuarded.
+export async function deleteGuarded<T>(
+  model: Model<T>,
+  id: unknown,
+  guard: UpdateGuard,
+): Promise<boolean> {
+  if (await isFerretDb(model.db)) {
+    const doc = await model
+      .findOne({ _id: id } as FilterQuery<T>, {
+        status: 1,
+        attempts: 1,
+        workerId: 1,
+      })
+      .lean<Guarded>();
+    if (!doc || !guardHolds(doc, guard)) return false;
+    return (
+      (await model.deleteOne({ _id: id } as FilterQuery<T>)).deletedCount > 0
+    );
+  }
+  const result = await model.deleteOne({
+    _id: id,
+    ...guardFilter(guard),
+  } as FilterQuery<T>);
+  return result.deletedCount > 0;
+}
+
+// Inserts unless a document with this _id exists; false when it did.
+export async function insertIfAbsent<T>(
+  model: Model<T>,
+  doc: Partial<T>,
+): Promise<boolean> {
+  try {
+    await model.create(doc);
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
 }

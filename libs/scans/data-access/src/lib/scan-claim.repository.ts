@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { ScanStatus } from '@gatehouse/shared/contracts';
-import type { Model, Types } from 'mongoose';
+import type { Model } from 'mongoose';
 import { AttemptLog, attemptKey } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';
-import { Candidate, ScanClaimer } from './scan-claimer';
-import { ScanProjector } from './scan-projector';
+import { Candidate, HeldAttempts, ScanClaimer } from './scan-claimer';
+import { OpenScan, ScanProjector } from './scan-projector';
+import { ScanLease } from './scan-lease.schema';
+import { isFerretDb } from './guarded-update';
 import { ScanQueueEntry } from './scan-queue-entry.schema';
 import type {
   ClaimBatch,
@@ -18,6 +20,14 @@ import { Scan } from './scan.schema';
 import { inStoreOperation } from './store-commands';
 import { guardStore } from './store-guard';
 
+const OPEN_FIELDS = {
+  _id: 1,
+  viewId: 1,
+  target: 1,
+  createdAt: 1,
+  attempts: 1,
+} as const;
+
 type Outcome =
   | { status: ScanStatus.Complete }
   | { status: ScanStatus.Failed; error: string };
@@ -28,18 +38,18 @@ export class ScanClaimRepository {
   private readonly log: AttemptLog;
   private readonly projector: ScanProjector;
   private readonly claimer: ScanClaimer;
-  // Attempts this process holds, so renewals and finishes skip a lookup of the view's _id.
-  private readonly held = new Map<string, Types.ObjectId>();
+  private readonly held: HeldAttempts = new Map();
 
   constructor(
     @InjectModel(Scan.name) scans: Model<Scan>,
     @InjectModel(ScanAttempt.name) attempts: Model<ScanAttempt>,
     @InjectModel(ScanQueueEntry.name)
     private readonly queue: Model<ScanQueueEntry>,
+    @InjectModel(ScanLease.name) private readonly leases: Model<ScanLease>,
     private readonly setup: ScanStoreSetup,
   ) {
     this.log = new AttemptLog(attempts);
-    this.projector = new ScanProjector(scans, queue, this.log);
+    this.projector = new ScanProjector(scans, queue, leases, this.log);
     this.claimer = new ScanClaimer(this.log, this.projector, this.held);
   }
 
@@ -63,18 +73,27 @@ export class ScanClaimRepository {
         const max = options.max ?? 1;
         const batch = Math.max(options.batchSize ?? 16, max * 4);
         const result: ClaimBatch = { claimed: [], exhausted: [] };
-        const expired = await this.queue
-          .find({ status: ScanStatus.Running, leaseUntil: { $lt: new Date() } })
+        const expired = await this.leases
+          .find({ leaseUntil: { $lt: new Date() } }, OPEN_FIELDS)
           .sort({ leaseUntil: 1 })
           .limit(batch)
           .lean<Candidate[]>();
-        await this.claimer.claimFrom(expired, workerId, options, max, result);
+        await this.claimer.claimFrom(
+          expired.map((lease) => ({ ...lease, fromQueue: false })),
+          workerId,
+          options,
+          max,
+          result,
+        );
         if (result.claimed.length >= max) return result;
-        const accepted = await this.queue
-          .find({ status: ScanStatus.Accepted })
-          .sort({ createdAt: 1 })
-          .limit(batch)
-          .lean<Candidate[]>();
+        // FerretDB pushes a limit down only with no filter and no sort: it then reads `batch`
+        // rows in insertion order, which is oldest first here; any sort would read them all.
+        const waiting = this.queue.find({}, OPEN_FIELDS).limit(batch);
+        if (!(await isFerretDb(this.queue.db))) waiting.sort({ createdAt: 1 });
+        const accepted = (await waiting.lean<Candidate[]>()).map((entry) => ({
+          ...entry,
+          fromQueue: true,
+        }));
         await this.claimer.claimFrom(accepted, workerId, options, max, result);
         return result;
       }),
@@ -101,9 +120,17 @@ export class ScanClaimRepository {
     return guardStore(() =>
       inStoreOperation('claim', async () => {
         const exhausted: ExhaustedScan[] = [];
-        const entry = await this.queue
-          .findOne({ _id: scanId })
+        const lease = await this.leases
+          .findOne({ _id: scanId }, OPEN_FIELDS)
           .lean<Candidate>();
+        const waiting = lease
+          ? null
+          : await this.queue
+              .findOne({ _id: scanId }, OPEN_FIELDS)
+              .lean<Candidate>();
+        const entry: Candidate | null = lease
+          ? { ...lease, fromQueue: false }
+          : waiting && { ...waiting, fromQueue: true };
         const claimed = entry
           ? await this.claimer.tryClaim(entry, workerId, options, exhausted)
           : null;
@@ -133,12 +160,11 @@ export class ScanClaimRepository {
         const claim = await this.log.get(scanId, attempt);
         // The owner re-projects its whole claim: it is the only writer of a live claim's view,
         // so this also mends a view or queue entry that a stale write-back rolled back.
+        const scan = await this.openScanOf(scanId, attempt);
         const current =
           claim !== null &&
-          (await this.projector.claim(
-            { ...claim, leaseUntil },
-            await this.viewIdOf(scanId, attempt),
-          ));
+          scan !== null &&
+          (await this.projector.claim({ ...claim, leaseUntil }, scan, false));
         return current ? leaseUntil : null;
       }),
     );
@@ -182,12 +208,10 @@ export class ScanClaimRepository {
           (await this.log.exists(scanId, attempt + 1))
         )
           return false;
-        const released = await this.projector.release(
-          scanId,
-          attempt,
-          workerId,
-          await this.viewIdOf(scanId, attempt),
-        );
+        const scan = await this.openScanOf(scanId, attempt);
+        const released =
+          scan !== null &&
+          (await this.projector.release(attempt, workerId, scan));
         this.held.delete(attemptKey(scanId, attempt));
         return released;
       }),
@@ -220,7 +244,7 @@ export class ScanClaimRepository {
             ? { error: outcome.error }
             : {}),
         };
-        const viewId = await this.viewIdOf(scanId, attempt);
+        const viewId = (await this.openScanOf(scanId, attempt))?.viewId ?? null;
         let recorded: ScanAttempt = end;
         if (!(await this.log.append(end))) {
           // A retry whose first try did land (its reply was lost) finds its own entry: a win.
@@ -235,13 +259,13 @@ export class ScanClaimRepository {
     );
   }
 
-  private async viewIdOf(
+  private async openScanOf(
     scanId: string,
     attempt: number,
-  ): Promise<Types.ObjectId | null> {
+  ): Promise<OpenScan | null> {
     return (
       this.held.get(attemptKey(scanId, attempt)) ??
-      (await this.projector.viewIdOf(scanId))
+      (await this.projector.openScanOf(scanId))
     );
   }
 }

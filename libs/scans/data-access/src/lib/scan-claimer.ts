@@ -1,5 +1,4 @@
 import { ScanStatus } from '@gatehouse/shared/contracts';
-import type { Types } from 'mongoose';
 import { AttemptLog, attemptKey } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';
 import type {
@@ -8,14 +7,17 @@ import type {
   ClaimOptions,
   ExhaustedScan,
 } from './scan-claim.types';
-import { ScanProjector } from './scan-projector';
-import { ScanQueueEntry } from './scan-queue-entry.schema';
+import { OpenScan, ScanProjector } from './scan-projector';
 import { inStoreOperation } from './store-commands';
 
-export type Candidate = Pick<
-  ScanQueueEntry,
-  '_id' | 'viewId' | 'status' | 'attempts' | 'target'
->;
+// A scan a poll may claim: waiting in the queue, or holding a lease that has expired.
+export interface Candidate extends OpenScan {
+  attempts: number;
+  fromQueue: boolean;
+}
+
+// Attempts this process holds: the scan, for renewals and finishes without a lookup.
+export type HeldAttempts = Map<string, OpenScan>;
 
 function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -31,8 +33,7 @@ export class ScanClaimer {
   constructor(
     private readonly log: AttemptLog,
     private readonly projector: ScanProjector,
-    // Attempts this process holds, with their view's _id.
-    private readonly held: Map<string, Types.ObjectId>,
+    private readonly held: HeldAttempts,
   ) {}
 
   // Tries candidates in random order, as many at once as there are claims still wanted.
@@ -64,11 +65,11 @@ export class ScanClaimer {
     exhausted: ExhaustedScan[],
   ): Promise<ClaimedScan | null> {
     // Fast path: a scan nobody has touched. Losing this insert just means another worker won.
-    if (entry.status === ScanStatus.Accepted && entry.attempts === 0) {
+    if (entry.fromQueue && entry.attempts === 0) {
       const won = await this.appendClaim(entry, 1, workerId, options, false);
       if (won) return won;
     }
-    // The queue entry may lag the log (a crash between two writes, or a write-back lost on
+    // The open-work entry may lag the log (a crash between two writes, or a write-back lost on
     // FerretDB), so decide from the log's latest entry and repair on the way.
     const last = await this.log.latest(entry._id, entry.attempts);
     if (!last) return this.appendClaim(entry, 1, workerId, options, false);
@@ -77,8 +78,12 @@ export class ScanClaimer {
       return null;
     }
     const now = Date.now();
-    // A live claim is projected by its winner alone (ADR 0002).
-    if (last.leaseUntil && last.leaseUntil.getTime() > now) return null;
+    if (last.leaseUntil && last.leaseUntil.getTime() > now) {
+      // A live claim is projected by its winner alone (ADR 0002); a winner that stopped before
+      // moving the scan out of the waiting queue gets it moved, so its lease can expire.
+      if (entry.fromQueue) await this.projector.move(last, entry);
+      return null;
+    }
     if (last.attempt >= options.maxAttempts && !last.released) {
       const error = `lease expired on attempt ${last.attempt} of ${options.maxAttempts} (worker ${last.workerId} stopped renewing it)`;
       const end: ScanAttempt = {
@@ -121,8 +126,8 @@ export class ScanClaimer {
       leaseUntil,
     };
     if (!(await this.log.append(claim))) return null;
-    this.held.set(claim._id, entry.viewId);
-    if (!(await this.projector.claim(claim, entry.viewId))) {
+    this.held.set(claim._id, entry);
+    if (!(await this.projector.claim(claim, entry, entry.fromQueue))) {
       // Superseded already (this process stalled past the lease): never run it.
       this.held.delete(claim._id);
       return null;

@@ -1,95 +1,154 @@
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import type { Model, Types } from 'mongoose';
 import type { AttemptLog } from './attempt-log';
-import { updateGuarded } from './guarded-update';
+import { deleteGuarded, insertIfAbsent, updateGuarded } from './guarded-update';
 import { ScanAttempt } from './scan-attempt.schema';
+import { ScanLease } from './scan-lease.schema';
 import { ScanQueueEntry } from './scan-queue-entry.schema';
 import { Scan } from './scan.schema';
 
 const OPEN = [ScanStatus.Accepted, ScanStatus.Running];
 
-// Projects attempt-log entries onto the `scans` view and the open-work queue (ADR 0002, 0004).
-// Every write addresses one document by _id, so none costs more as history grows.
+// What the open-work collections need to know about a scan besides its attempt.
+export interface OpenScan {
+  _id: string;
+  viewId: Types.ObjectId;
+  target: string | null;
+  createdAt: Date;
+}
+
+// Projects attempt-log entries onto the `scans` view and the open-work collections, `scan_queue`
+// (waiting) and `scan_leases` (running) (ADR 0002, ADR 0004). Every write addresses one
+// document by _id, so none costs more as history grows.
 export class ScanProjector {
   constructor(
     private readonly scans: Model<Scan>,
     private readonly queue: Model<ScanQueueEntry>,
+    private readonly leases: Model<ScanLease>,
     private readonly log: AttemptLog,
   ) {}
 
-  // The view's _id: from the queue entry while the scan is open; a finished scan's view is found
-  // by scanId, which only an end re-applied after the scan left the queue needs.
-  async viewIdOf(scanId: string): Promise<Types.ObjectId | null> {
-    const entry = await this.queue
-      .findOne({ _id: scanId }, { viewId: 1 })
-      .lean<Pick<ScanQueueEntry, 'viewId'>>();
-    if (entry) return entry.viewId;
+  // Where an open scan is: its lease, else its queue entry, else (rare: an end re-applied after
+  // the scan left open work) its view, found by scanId.
+  async openScanOf(scanId: string): Promise<OpenScan | null> {
+    const fields = { viewId: 1, target: 1, createdAt: 1 };
+    const open =
+      (await this.leases.findOne({ _id: scanId }, fields).lean<OpenScan>()) ??
+      (await this.queue.findOne({ _id: scanId }, fields).lean<OpenScan>());
+    if (open) return open;
     const view = await this.scans
-      .findOne({ scanId }, { _id: 1 })
-      .lean<{ _id: Types.ObjectId }>();
-    return view?._id ?? null;
+      .findOne({ scanId }, { _id: 1, target: 1, createdAt: 1 })
+      .lean<{ _id: Types.ObjectId; target: string | null; createdAt: Date }>();
+    return view
+      ? {
+          _id: scanId,
+          viewId: view._id,
+          target: view.target,
+          createdAt: view.createdAt,
+        }
+      : null;
   }
 
-  // Never rolls back a newer attempt, nor reopens an ended scan. False when the attempt turned
-  // out to be superseded (see settle).
+  // Attempt n is Running: its lease entry is created (fromQueue) or moved on, the scan leaves
+  // the waiting queue, and the view shows it. Never rolls back a newer attempt, nor reopens an
+  // ended scan. False when the attempt turned out to be superseded (see settle).
   async claim(
     claim: ScanAttempt,
-    viewId: Types.ObjectId | null,
+    scan: OpenScan,
+    fromQueue: boolean,
   ): Promise<boolean> {
-    const guard = { statuses: OPEN, maxAttempt: claim.attempt };
     const running = {
-      status: ScanStatus.Running,
       attempts: claim.attempt,
       workerId: claim.workerId,
-      leaseUntil: claim.leaseUntil ?? null,
+      leaseUntil: claim.leaseUntil,
     };
+    const lease = () =>
+      updateGuarded(
+        this.leases,
+        scan._id,
+        { maxAttempt: claim.attempt },
+        { $set: running },
+      );
+    const created = () =>
+      insertIfAbsent(this.leases, {
+        _id: scan._id,
+        viewId: scan.viewId,
+        target: scan.target,
+        createdAt: scan.createdAt,
+        ...running,
+      });
+    if (fromQueue) {
+      if (!(await created())) await lease();
+    } else if (!(await lease())) await created();
     await Promise.all([
-      updateGuarded(this.queue, claim.scanId, guard, { $set: running }),
-      viewId &&
-        updateGuarded(this.scans, viewId, guard, {
-          $set: { ...running, startedAt: claim.at },
-        }),
+      fromQueue && this.queue.deleteOne({ _id: scan._id }).exec(),
+      updateGuarded(
+        this.scans,
+        scan.viewId,
+        { statuses: OPEN, maxAttempt: claim.attempt },
+        {
+          $set: {
+            ...running,
+            status: ScanStatus.Running,
+            startedAt: claim.at,
+          },
+        },
+      ),
     ]);
-    return this.settle(claim.scanId, claim.attempt, viewId);
+    return this.settle(claim.scanId, claim.attempt, scan.viewId);
   }
 
+  // A claim whose winner stopped before it moved the scan out of the waiting queue: move it, so
+  // that the reclaim query sees its lease. The view is left to the winner (ADR 0002).
+  async move(claim: ScanAttempt, scan: OpenScan): Promise<void> {
+    await insertIfAbsent(this.leases, {
+      _id: scan._id,
+      viewId: scan.viewId,
+      target: scan.target,
+      createdAt: scan.createdAt,
+      attempts: claim.attempt,
+      workerId: claim.workerId,
+      leaseUntil: claim.leaseUntil,
+    });
+    await this.queue.deleteOne({ _id: scan._id });
+    await this.settle(claim.scanId, claim.attempt, scan.viewId);
+  }
+
+  // S-8: back to the waiting queue, then out of the leases.
   async release(
-    scanId: string,
     attempt: number,
     workerId: string,
-    viewId: Types.ObjectId | null,
+    scan: OpenScan,
   ): Promise<boolean> {
-    const guard = { statuses: [ScanStatus.Running], attempt, workerId };
-    const accepted = {
-      status: ScanStatus.Accepted,
-      workerId: null,
-      leaseUntil: null,
-    };
+    await insertIfAbsent(this.queue, {
+      _id: scan._id,
+      viewId: scan.viewId,
+      target: scan.target,
+      createdAt: scan.createdAt,
+      attempts: attempt,
+    });
+    const guard = { attempt, workerId };
     await Promise.all([
-      updateGuarded(this.queue, scanId, guard, { $set: accepted }),
-      viewId && updateGuarded(this.scans, viewId, guard, { $set: accepted }),
+      deleteGuarded(this.leases, scan._id, guard),
+      updateGuarded(
+        this.scans,
+        scan.viewId,
+        { ...guard, statuses: [ScanStatus.Running] },
+        {
+          $set: {
+            status: ScanStatus.Accepted,
+            workerId: null,
+            leaseUntil: null,
+          },
+        },
+      ),
     ]);
-    return this.settle(scanId, attempt, viewId);
-  }
-
-  // Write, then check. A projection of attempt n that was delayed (a stalled worker; on FerretDB
-  // the guard is not atomic with the write) may land over the end that followed it. Whoever ends
-  // a scan appends the end before projecting it, so either the end's projection comes after this
-  // write, or this check sees the end and applies it again. False when attempt n is superseded.
-  private async settle(
-    scanId: string,
-    attempt: number,
-    viewId: Types.ObjectId | null,
-  ): Promise<boolean> {
-    if (!(await this.log.exists(scanId, attempt + 1))) return true;
-    const last = await this.log.latest(scanId, attempt + 1);
-    if (last?.kind === 'end') await this.end(last, viewId);
-    return false;
+    return this.settle(scan._id, attempt, scan.viewId);
   }
 
   // An end is final, so it overwrites the view. On FerretDB a concurrent stale write-back can
-  // still undo it, so it is read back and re-applied (up to 3 times) before the scan leaves
-  // the queue: leaving last means a crash at any step leaves the scan where a poll repairs it.
+  // still undo it, so it is read back and re-applied (up to 3 times) before the scan leaves open
+  // work: leaving last means a crash at any step leaves the scan where a poll repairs it.
   async end(end: ScanAttempt, viewId: Types.ObjectId | null): Promise<void> {
     if (viewId) {
       const update = {
@@ -111,6 +170,24 @@ export class ScanProjector {
           break;
       }
     }
-    await this.queue.deleteOne({ _id: end.scanId });
+    await Promise.all([
+      this.leases.deleteOne({ _id: end.scanId }),
+      this.queue.deleteOne({ _id: end.scanId }),
+    ]);
+  }
+
+  // Write, then check. A projection of attempt n that was delayed (a stalled worker; on FerretDB
+  // the guard is not atomic with the write) may land over the end that followed it. Whoever ends
+  // a scan appends the end before projecting it, so either the end's projection comes after this
+  // write, or this check sees the end and applies it again. False when attempt n is superseded.
+  private async settle(
+    scanId: string,
+    attempt: number,
+    viewId: Types.ObjectId | null,
+  ): Promise<boolean> {
+    if (!(await this.log.exists(scanId, attempt + 1))) return true;
+    const last = await this.log.latest(scanId, attempt + 1);
+    if (last?.kind === 'end') await this.end(last, viewId);
+    return false;
   }
 }

@@ -14,6 +14,7 @@ import {
   ScanQueueEntry,
   ScanQueueEntrySchema,
 } from './scan-queue-entry.schema';
+import { ScanLease, ScanLeaseSchema } from './scan-lease.schema';
 import { ScanReadRepository } from './scan-read.repository';
 import { ScanStoreSetup } from './scan-store.setup';
 import { Scan, ScanSchema } from './scan.schema';
@@ -35,10 +36,17 @@ class Store {
     const scans = connection.model(Scan.name, ScanSchema);
     const attempts = connection.model(ScanAttempt.name, ScanAttemptSchema);
     const queue = connection.model(ScanQueueEntry.name, ScanQueueEntrySchema);
-    this.setup = new ScanStoreSetup(scans, attempts, queue);
+    const leases = connection.model(ScanLease.name, ScanLeaseSchema);
+    this.setup = new ScanStoreSetup(scans, attempts, queue, leases);
     this.intake = new ScanIntakeRepository(scans, this.setup);
     this.reads = new ScanReadRepository(scans, attempts, this.setup);
-    this.claims = new ScanClaimRepository(scans, attempts, queue, this.setup);
+    this.claims = new ScanClaimRepository(
+      scans,
+      attempts,
+      queue,
+      leases,
+      this.setup,
+    );
   }
 
   create(...args: Parameters<ScanIntakeRepository['create']>) {
@@ -74,12 +82,13 @@ class Store {
   release(...args: Parameters<ScanClaimRepository['release']>) {
     return this.claims.release(...args);
   }
-  queued(): Promise<string[]> {
-    return this.connection
-      .collection('scan_queue')
-      .find({})
-      .map((entry) => String(entry['_id']))
-      .toArray();
+  // Open work: waiting in scan_queue and running in scan_leases.
+  async queued(): Promise<string[]> {
+    const ids = async (name: string) =>
+      (await this.connection.collection(name).find({}).toArray()).map((entry) =>
+        String(entry['_id']),
+      );
+    return [...(await ids('scan_queue')), ...(await ids('scan_leases'))];
   }
 }
 
@@ -469,12 +478,12 @@ describe('scan repositories against a real database', () => {
         ids.push((await fresh[0].create({})).scan.scanId);
       expect((await fresh[0].queued()).sort()).toEqual([...ids].sort());
       const { claimed } = await fresh[0].claimNext('w1', opts);
-      expect(claimed).not.toBeNull();
+      if (!claimed) throw new Error('nothing claimed');
       expect(await fresh[0].queued()).toHaveLength(4);
-      await fresh[0].complete(claimed!.scanId, 1, 'w1');
+      await fresh[0].complete(claimed.scanId, 1, 'w1');
       expect(await fresh[0].queued()).toHaveLength(3);
-      expect(await fresh[0].queued()).not.toContain(claimed!.scanId);
-      expect(await fresh[1].findById(claimed!.scanId)).toMatchObject({
+      expect(await fresh[0].queued()).not.toContain(claimed.scanId);
+      expect(await fresh[1].findById(claimed.scanId)).toMatchObject({
         status: ScanStatus.Complete,
       });
       expect(

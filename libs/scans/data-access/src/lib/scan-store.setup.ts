@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import type { Model, Types } from 'mongoose';
-import { isDuplicateKey } from './is-duplicate-key';
 import { ScanAttempt } from './scan-attempt.schema';
-import { OpenScanStatus, ScanQueueEntry } from './scan-queue-entry.schema';
+import { insertIfAbsent } from './guarded-update';
+import { ScanLease } from './scan-lease.schema';
+import { ScanQueueEntry } from './scan-queue-entry.schema';
 import { Scan } from './scan.schema';
 import { guardStore } from './store-guard';
 
@@ -25,6 +26,7 @@ export class ScanStoreSetup {
     private readonly attempts: Model<ScanAttempt>,
     @InjectModel(ScanQueueEntry.name)
     private readonly queue: Model<ScanQueueEntry>,
+    @InjectModel(ScanLease.name) private readonly leases: Model<ScanLease>,
   ) {}
 
   // Built once per process before the first use, so that a missing index fails loudly, not slowly.
@@ -34,6 +36,7 @@ export class ScanStoreSetup {
         await this.scans.createIndexes();
         await this.attempts.createIndexes();
         await this.queue.createIndexes();
+        await this.leases.createIndexes();
       });
       building.catch(() => (this.indexes = undefined));
       this.indexes = building;
@@ -41,7 +44,7 @@ export class ScanStoreSetup {
     return this.indexes;
   }
 
-  // Gives every open scan of `scans` (Accepted, or Running) a queue entry if it has none: the
+  // Gives every open scan of `scans` (Accepted, or Running) its open-work entry if it has none: the
   // migration from the single-collection layout, and the repair of an intake that stopped
   // between its two writes. Reads open scans once through the status index; an entry for a scan
   // that has in fact ended is harmless, as the first poll that meets it reads the log and
@@ -73,25 +76,22 @@ export class ScanStoreSetup {
     });
   }
 
-  // Idempotent: false when the scan already has its entry.
+  // Idempotent: false when the scan already has its entry. An Accepted scan waits in the
+  // queue; a Running one gets a lease entry, due at once when it carries no lease.
   async enqueue(scan: OpenScanRow): Promise<boolean> {
-    const running = scan.status === ScanStatus.Running;
-    try {
-      await this.queue.create({
-        _id: scan.scanId,
-        viewId: scan._id,
-        status: scan.status as OpenScanStatus,
-        target: scan.target ?? null,
-        attempts: scan.attempts ?? 0,
-        createdAt: scan.createdAt ?? new Date(),
-        workerId: running ? (scan.workerId ?? null) : null,
-        // A Running scan with no lease is due for the reclaim query's look at the log.
-        leaseUntil: running ? (scan.leaseUntil ?? new Date(0)) : null,
-      });
-      return true;
-    } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
-    }
+    const open = {
+      _id: scan.scanId,
+      viewId: scan._id,
+      target: scan.target ?? null,
+      attempts: scan.attempts ?? 0,
+      createdAt: scan.createdAt ?? new Date(),
+    };
+    if (scan.status !== ScanStatus.Running)
+      return insertIfAbsent(this.queue, open);
+    return insertIfAbsent(this.leases, {
+      ...open,
+      workerId: scan.workerId ?? null,
+      leaseUntil: scan.leaseUntil ?? new Date(0),
+    });
   }
 }

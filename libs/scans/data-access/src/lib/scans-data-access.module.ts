@@ -9,6 +9,7 @@ import {
   ScanQueueEntry,
   ScanQueueEntrySchema,
 } from './scan-queue-entry.schema';
+import { ScanLease, ScanLeaseSchema } from './scan-lease.schema';
 import { ScanReadRepository } from './scan-read.repository';
 import { ScanStoreSetup } from './scan-store.setup';
 import { Scan, ScanSchema } from './scan.schema';
@@ -40,6 +41,7 @@ export class ScansDataAccessModule {
           { name: Scan.name, schema: ScanSchema },
           { name: ScanAttempt.name, schema: ScanAttemptSchema },
           { name: ScanQueueEntry.name, schema: ScanQueueEntrySchema },
+          { name: ScanLease.name, schema: ScanLeaseSchema },
         ]),
         TerminusModule,
       ],
