@@ -4,7 +4,7 @@ import { ScanStatus } from '@gatehouse/shared/contracts';
 import type { Model } from 'mongoose';
 import { AttemptLog, attemptKey } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';
-import { Candidate, HeldAttempts, ScanClaimer } from './scan-claimer';
+import { Candidate, HeldAttempts, heldKey, ScanClaimer } from './scan-claimer';
 import { OpenScan, ScanProjector } from './scan-projector';
 import { ScanLease } from './scan-lease.schema';
 import { isFerretDb } from './guarded-update';
@@ -155,17 +155,21 @@ export class ScanClaimRepository {
             leaseUntil,
           })) ||
           (await this.log.exists(scanId, attempt + 1))
-        )
+        ) {
+          this.held.delete(heldKey(scanId, attempt, workerId));
           return null;
+        }
         const claim = await this.log.get(scanId, attempt);
         // The owner re-projects its whole claim: it is the only writer of a live claim's view,
         // so this also mends a view or queue entry that a stale write-back rolled back.
-        const scan = await this.openScanOf(scanId, attempt);
+        const scan = await this.openScanOf(scanId, attempt, workerId);
         const current =
           claim !== null &&
           scan !== null &&
           (await this.projector.claim({ ...claim, leaseUntil }, scan, false));
-        return current ? leaseUntil : null;
+        if (current) return leaseUntil;
+        this.held.delete(heldKey(scanId, attempt, workerId));
+        return null;
       }),
     );
   }
@@ -208,11 +212,11 @@ export class ScanClaimRepository {
           (await this.log.exists(scanId, attempt + 1))
         )
           return false;
-        const scan = await this.openScanOf(scanId, attempt);
+        const scan = await this.openScanOf(scanId, attempt, workerId);
         const released =
           scan !== null &&
           (await this.projector.release(attempt, workerId, scan));
-        this.held.delete(attemptKey(scanId, attempt));
+        this.held.delete(heldKey(scanId, attempt, workerId));
         return released;
       }),
     );
@@ -228,8 +232,13 @@ export class ScanClaimRepository {
   ): Promise<boolean> {
     return guardStore(() =>
       inStoreOperation('finish', async () => {
-        const claim = await this.log.get(scanId, attempt);
-        if (!claim || claim.kind !== 'claim' || claim.workerId !== workerId)
+        // An attempt this process claimed needs no check that it is this worker's claim.
+        const held = this.held.get(heldKey(scanId, attempt, workerId));
+        const claim = held ? null : await this.log.get(scanId, attempt);
+        if (
+          !held &&
+          (!claim || claim.kind !== 'claim' || claim.workerId !== workerId)
+        )
           return false;
         const end: ScanAttempt = {
           _id: attemptKey(scanId, attempt + 1),
@@ -244,7 +253,9 @@ export class ScanClaimRepository {
             ? { error: outcome.error }
             : {}),
         };
-        const viewId = (await this.openScanOf(scanId, attempt))?.viewId ?? null;
+        const viewId =
+          (held ?? (await this.openScanOf(scanId, attempt, workerId)))
+            ?.viewId ?? null;
         let recorded: ScanAttempt = end;
         if (!(await this.log.append(end))) {
           // A retry whose first try did land (its reply was lost) finds its own entry: a win.
@@ -252,8 +263,10 @@ export class ScanClaimRepository {
           if (!existing || !isSameEnd(existing, end)) return false;
           recorded = existing;
         }
-        await this.projector.end(recorded, viewId);
-        this.held.delete(attemptKey(scanId, attempt));
+        // A scan is only in the waiting queue while no live claim holds it; a stray entry
+        // left by a crashed release is removed by the poll that meets it.
+        await this.projector.end(recorded, viewId, { leaseOnly: true });
+        this.held.delete(heldKey(scanId, attempt, workerId));
         return true;
       }),
     );
@@ -262,9 +275,10 @@ export class ScanClaimRepository {
   private async openScanOf(
     scanId: string,
     attempt: number,
+    workerId: string,
   ): Promise<OpenScan | null> {
     return (
-      this.held.get(attemptKey(scanId, attempt)) ??
+      this.held.get(heldKey(scanId, attempt, workerId)) ??
       (await this.projector.openScanOf(scanId))
     );
   }

@@ -16,8 +16,12 @@ export interface Candidate extends OpenScan {
   fromQueue: boolean;
 }
 
-// Attempts this process holds: the scan, for renewals and finishes without a lookup.
+// Attempts this process holds, by heldKey: the scan, for renewals and finishes without a lookup.
 export type HeldAttempts = Map<string, OpenScan>;
+
+export function heldKey(scanId: string, attempt: number, workerId: string) {
+  return `${attemptKey(scanId, attempt)}/${workerId}`;
+}
 
 function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -126,10 +130,11 @@ export class ScanClaimer {
       leaseUntil,
     };
     if (!(await this.log.append(claim))) return null;
-    this.held.set(claim._id, entry);
+    const key = heldKey(entry._id, attempt, workerId);
+    this.held.set(key, entry);
     if (!(await this.projector.claim(claim, entry, entry.fromQueue))) {
       // Superseded already (this process stalled past the lease): never run it.
-      this.held.delete(claim._id);
+      this.held.delete(key);
       return null;
     }
     return {

@@ -149,7 +149,11 @@ export class ScanProjector {
   // An end is final, so it overwrites the view. On FerretDB a concurrent stale write-back can
   // still undo it, so it is read back and re-applied (up to 3 times) before the scan leaves open
   // work: leaving last means a crash at any step leaves the scan where a poll repairs it.
-  async end(end: ScanAttempt, viewId: Types.ObjectId | null): Promise<void> {
+  async end(
+    end: ScanAttempt,
+    viewId: Types.ObjectId | null,
+    { leaseOnly = false } = {},
+  ): Promise<void> {
     if (viewId) {
       const update = {
         $set: {
@@ -171,8 +175,8 @@ export class ScanProjector {
       }
     }
     await Promise.all([
-      this.leases.deleteOne({ _id: end.scanId }),
-      this.queue.deleteOne({ _id: end.scanId }),
+      this.leases.deleteOne({ _id: end.scanId }).exec(),
+      !leaseOnly && this.queue.deleteOne({ _id: end.scanId }).exec(),
     ]);
   }
 
