@@ -524,6 +524,98 @@ describe('scan repositories against a real database', () => {
       expect(new Set(ids).size).toBe(ids.length);
     });
 
+    it('moves a scan whose claimer stopped after its log insert into the leases, then reclaims it', async () => {
+      const fresh = await connectFreshDb();
+      const { scan } = await fresh[0].create({});
+      const now = Date.now();
+      await fresh[0].connection.collection('scan_attempts').insertOne({
+        _id: `${scan.scanId}:1` as unknown as never,
+        scanId: scan.scanId,
+        seq: 1,
+        kind: 'claim',
+        attempt: 1,
+        workerId: 'w-crashed',
+        at: new Date(now),
+        leaseUntil: new Date(now + 300),
+      });
+      expect((await fresh[1].claimNext('w2', opts)).claimed).toBeNull();
+      const leases = fresh[0].connection.collection('scan_leases');
+      expect(
+        await leases.findOne({ _id: scan.scanId as unknown as never }),
+      ).toMatchObject({
+        attempts: 1,
+        workerId: 'w-crashed',
+      });
+      expect(
+        await fresh[0].connection
+          .collection('scan_queue')
+          .countDocuments({ _id: scan.scanId as unknown as never }),
+      ).toBe(0);
+      await sleep(400);
+      expect((await fresh[1].claimNext('w2', opts)).claimed).toMatchObject({
+        scanId: scan.scanId,
+        attempt: 2,
+        reclaimed: true,
+      });
+    });
+
+    it('S-13: claim and finish send the same database commands with 300 finished scans stored as with none', async () => {
+      const fresh = await connectFreshDb();
+      const commands: string[] = [];
+      for (const store of fresh)
+        store.connection
+          .getClient()
+          .on('commandStarted', (event: { commandName: string }) =>
+            commands.push(event.commandName),
+          );
+      const oneScan = async (): Promise<string[]> => {
+        const { scan } = await fresh[0].create({});
+        commands.length = 0;
+        const { claimed } = await fresh[1].claimNext('w1', opts);
+        expect(claimed?.scanId).toBe(scan.scanId);
+        expect(await fresh[1].complete(scan.scanId, 1, 'w1')).toBe(true);
+        return [...commands];
+      };
+      await oneScan();
+      const empty = await oneScan();
+      const at = new Date();
+      const scans = Array.from({ length: 300 }, () => ({
+        scanId: randomUUID(),
+        status: ScanStatus.Complete,
+        target: null,
+        attempts: 1,
+        createdAt: at,
+        updatedAt: at,
+      }));
+      await fresh[0].connection.collection('scans').insertMany(scans);
+      await fresh[0].connection.collection('scan_attempts').insertMany(
+        scans.flatMap(({ scanId }) => [
+          {
+            _id: `${scanId}:1` as unknown as never,
+            scanId,
+            seq: 1,
+            kind: 'claim',
+            attempt: 1,
+            workerId: 'old',
+            at,
+            leaseUntil: at,
+          },
+          {
+            _id: `${scanId}:2` as unknown as never,
+            scanId,
+            seq: 2,
+            kind: 'end',
+            attempt: 1,
+            workerId: 'old',
+            at,
+            status: ScanStatus.Complete,
+          },
+        ]),
+      );
+      expect(await oneScan()).toEqual(empty);
+      expect(empty.length).toBeLessThanOrEqual(20);
+    });
+
     it('moves open scans of the old single-collection layout into the queue, idempotently', async () => {
       const fresh = await connectFreshDb();
       const scans = fresh[0].connection.collection('scans');
