@@ -1,6 +1,7 @@
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import type { Connection, FilterQuery, Model, UpdateQuery } from 'mongoose';
 import { isDuplicateKey } from './is-duplicate-key';
+import { ScanStoreUnavailableError } from './scan-store-unavailable.error';
 
 // The conditions a projection needs on the document it overwrites (ADR 0002, ADR 0004).
 export interface UpdateGuard {
@@ -47,7 +48,7 @@ export function isFerretDb(connection: Connection): Promise<boolean> {
   if (!known) {
     known = (async () => {
       const db = connection.db;
-      if (!db) throw new Error('not connected');
+      if (!db) throw new ScanStoreUnavailableError(new Error('not connected'));
       const info = await db.admin().command({ buildInfo: 1 });
       return 'ferretdbVersion' in info;
     })();
