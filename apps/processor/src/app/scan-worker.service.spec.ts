@@ -168,6 +168,27 @@ describe('ScanWorkerService', () => {
     );
   });
 
+  it('S-3: keeps retrying the open-work preparation with back-off while the database is down, then polls', async () => {
+    const prepare = jest
+      .fn()
+      .mockRejectedValueOnce(new Error('down'))
+      .mockRejectedValueOnce(new Error('down'))
+      .mockResolvedValue(0);
+    const { repository, calls } = fakeRepository([claim('a')], { prepare });
+    const worker = new ScanWorkerService(
+      repository,
+      config(),
+      async () => undefined,
+      logger,
+      new ScanWorkerMetrics(),
+    );
+    worker.onApplicationBootstrap();
+    await until(() => calls.complete.length === 1);
+    await worker.beforeApplicationShutdown();
+    expect(prepare).toHaveBeenCalledTimes(3);
+    expect(calls.complete).toEqual(['a']);
+  });
+
   it('S-7: never runs more than CONCURRENCY scans at once', async () => {
     const { repository } = fakeRepository(['a', 'b', 'c', 'd', 'e'].map(claim));
     let running = 0;

@@ -32,7 +32,7 @@ type Outcome =
   | { status: ScanStatus.Complete }
   | { status: ScanStatus.Failed; error: string };
 
-// The processor's side: the claim protocol of ADR 0002 over the open-work queue of ADR 0004.
+// The processor's side: ADR 0002's claim protocol over ADR 0004's open-work collections.
 @Injectable()
 export class ScanClaimRepository {
   private readonly log: AttemptLog;
