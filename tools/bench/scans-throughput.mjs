@@ -21,6 +21,7 @@ import {
   parseArgs,
   root,
   sleep,
+  spawnLogged,
   spawnTracked,
   until,
   waitFor,
@@ -38,12 +39,15 @@ const WORKER_COUNTS = String(args.workers).split(',').map(Number);
 const LEASE_MS = 2_000;
 const POLL_MAX_MS = 500;
 
+let started = 0;
+// Each app's log lines go to a file in tmpdir, so a failed run can be read afterwards.
 async function startApp(app, env) {
   const port = await freePort();
-  const child = spawnTracked(
+  const child = spawnLogged(
+    `gatehouse-bench-${app}-${++started}`,
     process.execPath,
     [join(root, 'dist/apps', app, 'main.js')],
-    { env: appEnv(port, env), stdio: ['ignore', 'ignore', 'inherit'] },
+    appEnv(port, env),
   );
   await waitFor(`http://127.0.0.1:${port}/health/live`, {
     timeoutMs: 60_000,
@@ -380,7 +384,10 @@ try {
   for (const history of [0, args.history])
     console.log(JSON.stringify({ renew: await renewCost(db, history) }));
   console.log(JSON.stringify({ recovery: await recovery(db) }));
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
 } finally {
   await db.stop();
-  process.exit(0);
+  process.exit();
 }
