@@ -62,7 +62,7 @@ export function isFerretDb(connection: Connection): Promise<boolean> {
 // the check and the write are one atomic step. FerretDB 1.x evaluates any filter other than
 // {_id: value} in Go over the whole collection, and is no more atomic when it does (it reads,
 // then writes back), so there the guard is checked on a read by _id and the write addresses
-// _id alone: the same semantics, at O(1) instead of O(collection).
+// _id alone: the same semantics, without evaluating a filter in Go over the whole collection.
 export async function updateGuarded<T>(
   model: Model<T>,
   id: unknown,

@@ -19,7 +19,7 @@ export interface OpenScan {
 
 // Projects attempt-log entries onto the `scans` view and the open-work collections, `scan_queue`
 // (waiting) and `scan_leases` (running) (ADR 0002, ADR 0004). Every write addresses one
-// document by _id, so none costs more as history grows.
+// document by _id: an index lookup on MongoDB (FerretDB 1.24 scans its table, ADR 0004).
 export class ScanProjector {
   constructor(
     private readonly scans: Model<Scan>,
