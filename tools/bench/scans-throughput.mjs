@@ -8,6 +8,7 @@
 //     behind them; how long until another worker has claimed each of them again.
 // Usage: npx nx run-many -t build -p ingest processor && node tools/bench/scans-throughput.mjs
 //        [--scans 1000] [--history 10000] [--concurrency 8] [--workers 1,2,4] [--backlog 500]
+//        [--parts throughput,renew,recovery]
 // Uses MONGODB_URI when set, else starts the FerretDB test DB (tools/test-db). Loopback only.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -34,7 +35,9 @@ const args = parseArgs(process.argv.slice(2), {
   concurrency: 8,
   workers: '1,2,4',
   backlog: 500,
+  parts: 'throughput,renew,recovery',
 });
+const PARTS = new Set(String(args.parts).split(','));
 const WORKER_COUNTS = String(args.workers).split(',').map(Number);
 const LEASE_MS = 2_000;
 const POLL_MAX_MS = 500;
@@ -363,27 +366,31 @@ try {
   console.log(
     `scans=${args.scans} history=${args.history} concurrency=${args.concurrency} db=${process.env.MONGODB_URI ? 'MONGODB_URI' : 'FerretDB test-db (SQLite)'}`,
   );
-  const rates = {};
-  for (const history of [0, args.history])
-    for (const workers of WORKER_COUNTS) {
-      const result = await throughput(db, workers, history);
-      rates[`${workers}:${history}`] = result.scansPerSecond;
-      console.log(JSON.stringify(result));
-    }
-  for (const workers of WORKER_COUNTS)
-    console.log(
-      JSON.stringify({
-        workers,
-        historyRatio: Number(
-          (rates[`${workers}:${args.history}`] / rates[`${workers}:0`]).toFixed(
-            2,
+  if (PARTS.has('throughput')) {
+    const rates = {};
+    for (const history of [0, args.history])
+      for (const workers of WORKER_COUNTS) {
+        const result = await throughput(db, workers, history);
+        rates[`${workers}:${history}`] = result.scansPerSecond;
+        console.log(JSON.stringify(result));
+      }
+    for (const workers of WORKER_COUNTS)
+      console.log(
+        JSON.stringify({
+          workers,
+          historyRatio: Number(
+            (
+              rates[`${workers}:${args.history}`] / rates[`${workers}:0`]
+            ).toFixed(2),
           ),
-        ),
-      }),
-    );
-  for (const history of [0, args.history])
-    console.log(JSON.stringify({ renew: await renewCost(db, history) }));
-  console.log(JSON.stringify({ recovery: await recovery(db) }));
+        }),
+      );
+  }
+  if (PARTS.has('renew'))
+    for (const history of [0, args.history])
+      console.log(JSON.stringify({ renew: await renewCost(db, history) }));
+  if (PARTS.has('recovery'))
+    console.log(JSON.stringify({ recovery: await recovery(db) }));
 } catch (error) {
   console.error(error);
   process.exitCode = 1;
