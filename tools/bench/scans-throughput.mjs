@@ -259,23 +259,23 @@ async function throughput(db, workers, history) {
   };
 }
 
-// Renewals need work that outlives a third of the lease: 40 scans of 400 ms under a 300 ms lease.
+// Renewals need work that outlives a third of the lease: 24 scans of 2.5 s under a 3 s lease.
 async function renewCost(db, history) {
   const uri = databaseUri(db, `bench_renew_${history}h`);
   const connection = await mongoose.createConnection(uri).asPromise();
   await seedHistory(connection, history);
-  await queueScans(uri, 40);
+  await queueScans(uri, 24);
   const processor = await startApp('processor', {
     MONGODB_URI: uri,
     CONCURRENCY: '8',
     FAILURE_RATE: '0',
-    MIN_WORK_MS: '400',
-    MAX_WORK_MS: '400',
-    LEASE_MS: '300',
+    MIN_WORK_MS: '2500',
+    MAX_WORK_MS: '2500',
+    LEASE_MS: '3000',
   });
   await until(
-    async () => (await finished([processor])) >= 40,
-    120_000,
+    async () => (await finished([processor])) >= 24,
+    600_000,
     'renew run timed out',
   );
   const counts = await storeCounts([processor]);
@@ -307,19 +307,18 @@ async function recovery(db) {
       ...env,
     });
   const queue = connection.collection('scan_queue');
+  const leases = connection.collection('scan_leases');
   const doomed = await worker({
     CONCURRENCY: '4',
     MIN_WORK_MS: '600000',
     MAX_WORK_MS: '600000',
   });
   await until(
-    async () => (await queue.countDocuments({ status: 'Running' })) === 4,
+    async () => (await leases.countDocuments()) === 4,
     60_000,
     'the doomed worker never held 4 scans',
   );
-  const orphans = (await queue.find({ status: 'Running' }).toArray()).map(
-    (e) => e._id,
-  );
+  const orphans = (await leases.find({}).toArray()).map((e) => e._id);
   // The survivor works through the backlog slowly, so it stays queued during the recovery.
   const survivor = await worker({
     CONCURRENCY: '4',
@@ -344,7 +343,7 @@ async function recovery(db) {
     120_000,
     'orphaned scans were not reclaimed',
   );
-  const accepted = await queue.countDocuments({ status: 'Accepted' });
+  const accepted = await queue.countDocuments();
   await survivor.stop('SIGKILL');
   await connection.dropDatabase();
   await connection.close();
