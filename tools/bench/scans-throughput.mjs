@@ -47,7 +47,7 @@ let started = 0;
 async function startApp(app, env) {
   const port = await freePort();
   const child = spawnLogged(
-    `gatehouse-bench-${app}-${++started}`,
+    `gatehouse-bench-${process.pid}-${app}-${++started}`,
     process.execPath,
     [join(root, 'dist/apps', app, 'main.js')],
     appEnv(port, env),
