@@ -199,7 +199,10 @@ async function finished(processors) {
   let total = 0;
   for (const p of processors) {
     const text = await (await fetch(`${p.url}/metrics`)).text();
-    for (const match of text.matchAll(/^scans_finished_total\{[^}]*\} (\d+)/gm))
+    // A scan Failed because its attempts ran out is finished too.
+    for (const match of text.matchAll(
+      /^scans_(?:finished_total\{[^}]*\}|exhausted_total) (\d+)/gm,
+    ))
       total += Number(match[1]);
   }
   return total;
