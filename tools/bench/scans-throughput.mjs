@@ -1,8 +1,17 @@
 #!/usr/bin/env node
-// Scan pipeline throughput: scans/s completed with trivial work, for 1 and 2 processor replicas.
-// Usage: npx nx run-many -t build -p ingest processor && node tools/bench/scans-throughput.mjs [scans=400] [concurrency=8]
+// Scan queue at scale (S-6, S-13): prints figures, asserts nothing.
+//  1. Throughput: scans/s completed with trivial work (MIN_WORK_MS=MAX_WORK_MS=0) by 1, 2 and 4
+//     processor replicas, with an empty history and with --history finished scans already stored.
+//  2. Database commands per scan for poll, claim, renew and finish, counted by the processors
+//     with the driver's command monitoring (scan_store_commands_total on their /metrics).
+//  3. Recovery: a worker holding scans is killed (SIGKILL) with --backlog Accepted scans queued
+//     behind them; how long until another worker has claimed each of them again.
+// Usage: npx nx run-many -t build -p ingest processor && node tools/bench/scans-throughput.mjs
+//        [--scans 1000] [--history 10000] [--concurrency 8] [--workers 1,2,4] [--backlog 500]
+//        [--parts throughput,renew,recovery]
 // Uses MONGODB_URI when set, else starts the FerretDB test DB (tools/test-db). Loopback only.
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -10,34 +19,47 @@ import { join } from 'node:path';
 import {
   appEnv,
   freePort,
+  parseArgs,
   root,
   sleep,
+  spawnLogged,
   spawnTracked,
   until,
   waitFor,
 } from './bench-kit.mjs';
 
 const mongoose = createRequire(join(root, 'package.json'))('mongoose');
-const SCANS = Number(process.argv[2] ?? 400);
-const CONCURRENCY = Number(process.argv[3] ?? 8);
+const args = parseArgs(process.argv.slice(2), {
+  scans: 1000,
+  history: 10000,
+  concurrency: 8,
+  workers: '1,2,4',
+  backlog: 500,
+  parts: 'throughput,renew,recovery',
+});
+const PARTS = new Set(String(args.parts).split(','));
+const WORKER_COUNTS = String(args.workers).split(',').map(Number);
+const LEASE_MS = 2_000;
+const POLL_MAX_MS = 500;
 
+let started = 0;
+// Each app's log lines go to a file in tmpdir, so a failed run can be read afterwards.
 async function startApp(app, env) {
   const port = await freePort();
-  const child = spawnTracked(
+  const child = spawnLogged(
+    `gatehouse-bench-${process.pid}-${app}-${++started}`,
     process.execPath,
     [join(root, 'dist/apps', app, 'main.js')],
-    { env: appEnv(port, env), stdio: ['ignore', 'ignore', 'inherit'] },
+    appEnv(port, env),
   );
   await waitFor(`http://127.0.0.1:${port}/health/live`, {
-    timeoutMs: 30_000,
+    timeoutMs: 60_000,
     message: `timed out waiting for ${app} to start`,
   });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
     url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise(
-        (resolve) => (child.once('exit', resolve), child.kill('SIGTERM')),
-      ),
+    stop: (signal = 'SIGTERM') => (child.kill(signal), exited),
   };
 }
 
@@ -54,7 +76,7 @@ async function startDb() {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const child = spawnTracked(
     binary,
-    ['--addr', `127.0.0.1:${port}`, '--dir', dir],
+    ['--addr', `127.0.0.1:${port}`, '--dir', dir, '--log-level', 'error'],
     { stdio: 'ignore' },
   );
   const uri = `mongodb://127.0.0.1:${port}/`;
@@ -79,14 +101,68 @@ async function startDb() {
   };
 }
 
-async function run(db, workers) {
+function databaseUri(db, name) {
   const url = new URL(db.uri);
-  url.pathname = `/bench_${workers}w_${Date.now()}`;
-  const uri = url.toString();
+  url.pathname = `/${name}_${Date.now()}`;
+  return url.toString();
+}
+
+// Finished scans as the processor leaves them: the view, and a claim and an end in the log.
+async function seedHistory(connection, count) {
+  const at = new Date(Date.now() - 3_600_000);
+  for (let done = 0; done < count; done += 1_000) {
+    const scans = [];
+    const attempts = [];
+    for (let i = done; i < Math.min(count, done + 1_000); i++) {
+      const scanId = randomUUID();
+      scans.push({
+        scanId,
+        status: 'Complete',
+        target: 'history.example',
+        attempts: 1,
+        createdAt: at,
+        updatedAt: at,
+        startedAt: at,
+        finishedAt: at,
+        error: null,
+        workerId: 'seed',
+        leaseUntil: null,
+      });
+      attempts.push(
+        {
+          _id: `${scanId}:1`,
+          scanId,
+          seq: 1,
+          kind: 'claim',
+          attempt: 1,
+          workerId: 'seed',
+          at,
+          leaseUntil: at,
+        },
+        {
+          _id: `${scanId}:2`,
+          scanId,
+          seq: 2,
+          kind: 'end',
+          attempt: 1,
+          workerId: 'seed',
+          at,
+          status: 'Complete',
+        },
+      );
+    }
+    await connection.collection('scans').insertMany(scans, { ordered: false });
+    await connection
+      .collection('scan_attempts')
+      .insertMany(attempts, { ordered: false });
+  }
+}
+
+async function queueScans(uri, count) {
   const ingest = await startApp('ingest', { MONGODB_URI: uri });
-  for (let i = 0; i < SCANS; i += 20) {
+  for (let i = 0; i < count; i += 20) {
     await Promise.all(
-      Array.from({ length: Math.min(20, SCANS - i) }, () =>
+      Array.from({ length: Math.min(20, count - i) }, () =>
         fetch(`${ingest.url}/scans`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -98,52 +174,229 @@ async function run(db, workers) {
     );
   }
   await ingest.stop();
+}
+
+// Sums scan_store_{commands,operations}_total by operation over the processors' /metrics.
+async function storeCounts(processors) {
+  const commands = {};
+  const operations = {};
+  for (const p of processors) {
+    const text = await (await fetch(`${p.url}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      const match =
+        /^scan_store_(commands|operations)_total\{operation="([^"]+)"[^}]*\} (\d+)/.exec(
+          line,
+        );
+      if (!match) continue;
+      const into = match[1] === 'commands' ? commands : operations;
+      into[match[2]] = (into[match[2]] ?? 0) + Number(match[3]);
+    }
+  }
+  return { commands, operations };
+}
+
+async function finished(processors) {
+  let total = 0;
+  for (const p of processors) {
+    const text = await (await fetch(`${p.url}/metrics`)).text();
+    // A scan Failed because its attempts ran out is finished too.
+    for (const match of text.matchAll(
+      /^scans_(?:finished_total\{[^}]*\}|exhausted_total) (\d+)/gm,
+    ))
+      total += Number(match[1]);
+  }
+  return total;
+}
+
+const perScan = (counts, scans) =>
+  Object.fromEntries(
+    ['poll', 'claim', 'renew', 'finish'].map((op) => [
+      op,
+      Number(((counts.commands[op] ?? 0) / scans).toFixed(2)),
+    ]),
+  );
+
+async function throughput(db, workers, history) {
+  const uri = databaseUri(db, `bench_${workers}w_${history}h`);
   const connection = await mongoose.createConnection(uri).asPromise();
-  const scans = connection.collection('scans');
-  const started = Date.now();
+  await seedHistory(connection, history);
+  await queueScans(uri, args.scans);
   const processors = await Promise.all(
     Array.from({ length: workers }, () =>
       startApp('processor', {
         MONGODB_URI: uri,
-        CONCURRENCY: String(CONCURRENCY),
+        CONCURRENCY: String(args.concurrency),
         FAILURE_RATE: '0',
         MIN_WORK_MS: '0',
         MAX_WORK_MS: '0',
       }),
     ),
   );
-  let firstDone = 0;
+  const started = Date.now();
+  // Progress comes from the processors' own counters, so watching costs the database nothing.
   await until(
-    async () => {
-      const done = await scans.countDocuments({ status: 'Complete' });
-      if (done > 0 && !firstDone) firstDone = Date.now();
-      return done === SCANS;
-    },
+    async () => (await finished(processors)) >= args.scans,
     600_000,
-    'timed out waiting for all scans Complete',
+    'timed out waiting for every scan to finish',
   );
-  const finished = Date.now();
-  const attempts = await scans.countDocuments({ attempts: { $ne: 1 } });
+  const seconds = (Date.now() - started) / 1_000;
+  const counts = await storeCounts(processors);
   await Promise.all(processors.map((p) => p.stop()));
+  const scans = connection.collection('scans');
+  const complete = await scans.countDocuments({ status: 'Complete' });
+  const notExactlyOnce = await scans.countDocuments({
+    workerId: { $ne: 'seed' },
+    attempts: { $ne: 1 },
+  });
+  await connection.dropDatabase();
   await connection.close();
-  const seconds = (finished - (firstDone || started)) / 1_000;
   return {
     workers,
-    scans: SCANS,
+    history,
+    scans: args.scans,
     seconds: Number(seconds.toFixed(2)),
-    scansPerSecond: Number((SCANS / seconds).toFixed(1)),
-    notExactlyOnce: attempts,
+    scansPerSecond: Number((args.scans / seconds).toFixed(1)),
+    completeOfAll: `${complete}/${args.scans + history}`,
+    notExactlyOnce,
+    commandsPerScan: perScan(counts, args.scans),
+  };
+}
+
+// Renewals need work that outlives a third of the lease: 24 scans of 2.5 s under a 3 s lease.
+async function renewCost(db, history) {
+  const uri = databaseUri(db, `bench_renew_${history}h`);
+  const connection = await mongoose.createConnection(uri).asPromise();
+  await seedHistory(connection, history);
+  await queueScans(uri, 24);
+  const processor = await startApp('processor', {
+    MONGODB_URI: uri,
+    CONCURRENCY: '8',
+    FAILURE_RATE: '0',
+    MIN_WORK_MS: '2500',
+    MAX_WORK_MS: '2500',
+    LEASE_MS: '3000',
+  });
+  await until(
+    async () => (await finished([processor])) >= 24,
+    600_000,
+    'renew run timed out',
+  );
+  const counts = await storeCounts([processor]);
+  await processor.stop();
+  await connection.dropDatabase();
+  await connection.close();
+  const renewals = counts.operations.renew ?? 0;
+  return {
+    history,
+    renewals,
+    commandsPerRenewal: Number(
+      ((counts.commands.renew ?? 0) / Math.max(1, renewals)).toFixed(2),
+    ),
+  };
+}
+
+// S-6: a worker holding 4 scans is killed while --backlog Accepted scans wait, and another
+// worker is busy with them. Measures kill → every orphan claimed again (attempt 2).
+async function recovery(db) {
+  const uri = databaseUri(db, 'bench_recovery');
+  const connection = await mongoose.createConnection(uri).asPromise();
+  await queueScans(uri, args.backlog + 4);
+  const worker = (env) =>
+    startApp('processor', {
+      MONGODB_URI: uri,
+      FAILURE_RATE: '0',
+      LEASE_MS: String(LEASE_MS),
+      POLL_MAX_MS: String(POLL_MAX_MS),
+      ...env,
+    });
+  const queue = connection.collection('scan_queue');
+  const leases = connection.collection('scan_leases');
+  const doomed = await worker({
+    CONCURRENCY: '4',
+    MIN_WORK_MS: '600000',
+    MAX_WORK_MS: '600000',
+  });
+  await until(
+    async () => (await leases.countDocuments()) === 4,
+    60_000,
+    'the doomed worker never held 4 scans',
+  );
+  const orphans = (await leases.find({}).toArray()).map((e) => e._id);
+  // The survivor works through the backlog slowly, so it stays queued during the recovery.
+  const survivor = await worker({
+    CONCURRENCY: '4',
+    MIN_WORK_MS: '200',
+    MAX_WORK_MS: '200',
+  });
+  await sleep(1_000);
+  const killedAt = Date.now();
+  await doomed.stop('SIGKILL');
+  const attempts = connection.collection('scan_attempts');
+  const reclaimedAt = new Map();
+  await until(
+    async () => {
+      for (const id of orphans)
+        if (
+          !reclaimedAt.has(id) &&
+          (await attempts.findOne({ _id: `${id}:2` }))
+        )
+          reclaimedAt.set(id, Date.now());
+      return reclaimedAt.size === orphans.length;
+    },
+    120_000,
+    'orphaned scans were not reclaimed',
+  );
+  const accepted = await queue.countDocuments();
+  await survivor.stop('SIGKILL');
+  await connection.dropDatabase();
+  await connection.close();
+  const worst = Math.max(
+    ...[...reclaimedAt.values()].map((at) => at - killedAt),
+  );
+  return {
+    backlog: args.backlog,
+    acceptedStillQueued: accepted,
+    orphans: orphans.length,
+    worstReclaimMs: worst,
+    boundMs: LEASE_MS + 2 * POLL_MAX_MS,
+    withinBound: worst <= LEASE_MS + 2 * POLL_MAX_MS,
   };
 }
 
 const db = await startDb();
 try {
   console.log(
-    `scans=${SCANS} concurrency=${CONCURRENCY} db=${process.env.MONGODB_URI ? 'MONGODB_URI' : 'FerretDB test-db (SQLite)'}`,
+    `scans=${args.scans} history=${args.history} concurrency=${args.concurrency} db=${process.env.MONGODB_URI ? 'MONGODB_URI' : 'FerretDB test-db (SQLite)'}`,
   );
-  for (const workers of [1, 2])
-    console.log(JSON.stringify(await run(db, workers)));
+  if (PARTS.has('throughput')) {
+    const rates = {};
+    for (const history of [0, args.history])
+      for (const workers of WORKER_COUNTS) {
+        const result = await throughput(db, workers, history);
+        rates[`${workers}:${history}`] = result.scansPerSecond;
+        console.log(JSON.stringify(result));
+      }
+    for (const workers of WORKER_COUNTS)
+      console.log(
+        JSON.stringify({
+          workers,
+          historyRatio: Number(
+            (
+              rates[`${workers}:${args.history}`] / rates[`${workers}:0`]
+            ).toFixed(2),
+          ),
+        }),
+      );
+  }
+  if (PARTS.has('renew'))
+    for (const history of [0, args.history])
+      console.log(JSON.stringify({ renew: await renewCost(db, history) }));
+  if (PARTS.has('recovery'))
+    console.log(JSON.stringify({ recovery: await recovery(db) }));
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
 } finally {
   await db.stop();
-  process.exit(0);
+  process.exit();
 }

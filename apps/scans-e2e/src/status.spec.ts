@@ -49,7 +49,7 @@ describe('status: GET /scans, /scans/:id, /scans/summary', () => {
     );
   });
 
-  it('S-10: an unknown id is 404 problem+json with "status": "Not-Found"', async () => {
+  it('S-10: an unknown id is 404 problem+json with a numeric status and "scanStatus": "Not-Found"', async () => {
     const response = await request(
       `${status.url}/scans/0b8f8d4e-6f1c-4a0e-9d1e-3f4b5a6c7d8e`,
     );
@@ -58,7 +58,8 @@ describe('status: GET /scans, /scans/:id, /scans/summary', () => {
       'application/problem+json',
     );
     expect(response.body).toMatchObject({
-      status: 'Not-Found',
+      status: 404,
+      scanStatus: 'Not-Found',
       title: 'Not Found',
       instance: '/scans/0b8f8d4e-6f1c-4a0e-9d1e-3f4b5a6c7d8e',
     });

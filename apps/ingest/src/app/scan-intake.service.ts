@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { ScanRepository } from '@gatehouse/scans/data-access';
+import { ScanIntakeRepository } from '@gatehouse/scans/data-access';
 import { CreateScanRequest, ScanStatus } from '@gatehouse/shared/contracts';
 import { ProblemException } from '@gatehouse/shared/http';
 import { InjectPinoLogger, PinoLogger } from '@gatehouse/shared/logging';
@@ -20,7 +20,7 @@ export class ScanIntakeService {
   });
 
   constructor(
-    private readonly scans: ScanRepository,
+    private readonly scans: ScanIntakeRepository,
     @InjectPinoLogger(ScanIntakeService.name)
     private readonly logger: PinoLogger,
   ) {}

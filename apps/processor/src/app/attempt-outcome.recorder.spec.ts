@@ -1,4 +1,7 @@
-import type { ClaimedScan, ScanRepository } from '@gatehouse/scans/data-access';
+import type {
+  ClaimedScan,
+  ScanClaimRepository,
+} from '@gatehouse/scans/data-access';
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import type { PinoLogger } from '@gatehouse/shared/logging';
 import { register } from 'prom-client';
@@ -35,7 +38,7 @@ function recorder(written: boolean | null) {
   const metrics = new ScanWorkerMetrics();
   return {
     outcomes: new AttemptOutcomeRecorder(
-      scans as unknown as ScanRepository,
+      scans as unknown as ScanClaimRepository,
       'w',
       retry as unknown as BoundedRetry,
       metrics,

@@ -1,4 +1,4 @@
-import { ScanRepository } from '@gatehouse/scans/data-access';
+import { ScanClaimRepository } from '@gatehouse/scans/data-access';
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import { PinoLogger } from '@gatehouse/shared/logging';
 import { Attempt, BoundedRetry } from './bounded-retry';
@@ -14,7 +14,7 @@ export type AttemptOutcome =
 // change. Writes go through the bounded retry, so none outlives the lease or the drain.
 export class AttemptOutcomeRecorder {
   constructor(
-    private readonly scans: ScanRepository,
+    private readonly scans: ScanClaimRepository,
     private readonly workerId: string,
     private readonly retry: BoundedRetry,
     private readonly metrics: ScanWorkerMetrics,

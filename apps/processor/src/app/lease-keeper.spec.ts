@@ -1,4 +1,7 @@
-import type { ClaimedScan, ScanRepository } from '@gatehouse/scans/data-access';
+import type {
+  ClaimedScan,
+  ScanClaimRepository,
+} from '@gatehouse/scans/data-access';
 import type { PinoLogger } from '@gatehouse/shared/logging';
 import { LeasedRun, LeaseKeeper } from './lease-keeper';
 import { StopRun } from './stop-run';
@@ -34,7 +37,7 @@ function leasedRun(leaseMs: number): LeasedRun {
 
 function keeper(renewLease: jest.Mock, leaseMs = 150) {
   const logger = { warn: jest.fn() };
-  const scans = { renewLease } as unknown as ScanRepository;
+  const scans = { renewLease } as unknown as ScanClaimRepository;
   return {
     leases: new LeaseKeeper(
       scans,

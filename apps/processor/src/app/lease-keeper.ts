@@ -1,4 +1,4 @@
-import { ScanRepository } from '@gatehouse/scans/data-access';
+import { ScanClaimRepository } from '@gatehouse/scans/data-access';
 import { PinoLogger } from '@gatehouse/shared/logging';
 import { Attempt } from './bounded-retry';
 import { StopRun } from './stop-run';
@@ -18,7 +18,7 @@ export interface LeaseRenewal {
 // so the run stops instead, as when the renewal finds the attempt superseded.
 export class LeaseKeeper {
   constructor(
-    private readonly scans: ScanRepository,
+    private readonly scans: ScanClaimRepository,
     private readonly workerId: string,
     private readonly leaseMs: number,
     private readonly logger: PinoLogger,

@@ -1,7 +1,8 @@
 import type {
   ClaimedScan,
-  ClaimResult,
-  ScanRepository,
+  ClaimBatch,
+  ClaimOptions,
+  ScanClaimRepository,
 } from '@gatehouse/scans/data-access';
 import type { PinoLogger } from '@gatehouse/shared/logging';
 import { register } from 'prom-client';
@@ -54,7 +55,7 @@ function claim(scanId: string): ClaimedScan {
 }
 
 type FakeRepository = Record<
-  'claimNext' | 'renewLease' | 'complete' | 'fail' | 'release',
+  'prepare' | 'claimBatch' | 'renewLease' | 'complete' | 'fail' | 'release',
   jest.Mock
 >;
 
@@ -70,9 +71,13 @@ function fakeRepository(
   };
   let renewResult: Date | null | undefined;
   const repository = {
-    claimNext: jest.fn(
-      async (): Promise<ClaimResult> => ({
-        claimed: queue.shift() ?? null,
+    prepare: jest.fn(async () => 0),
+    claimBatch: jest.fn(
+      async (
+        _workerId: string,
+        options: ClaimOptions,
+      ): Promise<ClaimBatch> => ({
+        claimed: queue.splice(0, options.max ?? 1),
         exhausted: [],
       }),
     ),
@@ -92,7 +97,7 @@ function fakeRepository(
     ...overrides,
   };
   return {
-    repository: repository as unknown as ScanRepository,
+    repository: repository as unknown as ScanClaimRepository,
     calls,
     loseLease: () => (renewResult = null),
   };
@@ -163,6 +168,27 @@ describe('ScanWorkerService', () => {
     );
   });
 
+  it('S-3: keeps retrying the open-work preparation with back-off while the database is down, then polls', async () => {
+    const prepare = jest
+      .fn()
+      .mockRejectedValueOnce(new Error('down'))
+      .mockRejectedValueOnce(new Error('down'))
+      .mockResolvedValue(0);
+    const { repository, calls } = fakeRepository([claim('a')], { prepare });
+    const worker = new ScanWorkerService(
+      repository,
+      config(),
+      async () => undefined,
+      logger,
+      new ScanWorkerMetrics(),
+    );
+    worker.onApplicationBootstrap();
+    await until(() => calls.complete.length === 1);
+    await worker.beforeApplicationShutdown();
+    expect(prepare).toHaveBeenCalledTimes(3);
+    expect(calls.complete).toEqual(['a']);
+  });
+
   it('S-7: never runs more than CONCURRENCY scans at once', async () => {
     const { repository } = fakeRepository(['a', 'b', 'c', 'd', 'e'].map(claim));
     let running = 0;
@@ -226,15 +252,15 @@ describe('ScanWorkerService', () => {
     );
     worker.onApplicationBootstrap();
     await until(
-      () => (repository.claimNext as jest.Mock).mock.calls.length > 0,
+      () => (repository.claimBatch as jest.Mock).mock.calls.length > 0,
     );
     const started = Date.now();
     await worker.beforeApplicationShutdown();
     expect(Date.now() - started).toBeLessThan(400);
     expect(calls.release).toEqual(['a']);
-    const polls = (repository.claimNext as jest.Mock).mock.calls.length;
+    const polls = (repository.claimBatch as jest.Mock).mock.calls.length;
     await sleep(60);
-    expect((repository.claimNext as jest.Mock).mock.calls.length).toBe(polls);
+    expect((repository.claimBatch as jest.Mock).mock.calls.length).toBe(polls);
   });
 
   it('S-6: a renewal that returns after the previous lease expired aborts the run', async () => {
@@ -278,14 +304,14 @@ describe('ScanWorkerService', () => {
   });
 
   it('S-8: a claim won by a poll still in flight at shutdown is released, not run', async () => {
-    let resolveClaim: (result: ClaimResult) => void = () => undefined;
-    const claimNext = jest.fn(
+    let resolveClaim: (result: ClaimBatch) => void = () => undefined;
+    const claimBatch = jest.fn(
       () =>
-        new Promise<ClaimResult>((resolve) => {
+        new Promise<ClaimBatch>((resolve) => {
           resolveClaim = resolve;
         }),
     );
-    const { repository, calls } = fakeRepository([], { claimNext });
+    const { repository, calls } = fakeRepository([], { claimBatch });
     const job = jest.fn(async () => undefined);
     const { logger: log, events } = recordingLogger();
     const worker = new ScanWorkerService(
@@ -297,15 +323,15 @@ describe('ScanWorkerService', () => {
     );
     worker.onApplicationBootstrap();
     await sleep(10);
-    expect(claimNext).toHaveBeenCalledTimes(1);
+    expect(claimBatch).toHaveBeenCalledTimes(1);
     const stopped = worker.beforeApplicationShutdown();
     await sleep(10);
-    resolveClaim({ claimed: claim('late'), exhausted: [] });
+    resolveClaim({ claimed: [claim('late')], exhausted: [] });
     await stopped;
     expect(job).not.toHaveBeenCalled();
     expect(calls.complete).toEqual([]);
     expect(calls.release).toEqual(['late']);
-    expect(claimNext).toHaveBeenCalledTimes(1);
+    expect(claimBatch).toHaveBeenCalledTimes(1);
     expect(events('scan.released')).toEqual([
       {
         level: 'info',

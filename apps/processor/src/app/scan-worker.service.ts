@@ -7,7 +7,7 @@ import {
 import {
   ClaimedScan,
   isStoreUnavailable,
-  ScanRepository,
+  ScanClaimRepository,
 } from '@gatehouse/scans/data-access';
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import { InjectPinoLogger, PinoLogger } from '@gatehouse/shared/logging';
@@ -49,7 +49,7 @@ export class ScanWorkerService
   private readonly outcomes: AttemptOutcomeRecorder;
 
   constructor(
-    private readonly scans: ScanRepository,
+    private readonly scans: ScanClaimRepository,
     @Inject(PROCESSOR_CONFIG) private readonly config: ProcessorConfig,
     @Inject(SCAN_JOB) private readonly job: ScanJob,
     @InjectPinoLogger(ScanWorkerService.name)
@@ -128,16 +128,30 @@ export class ScanWorkerService
 
   private async pollLoop(): Promise<void> {
     let idleMs = this.config.POLL_MIN_MS;
+    let prepared = false;
     while (!this.stopping) {
-      if (this.running.size >= this.config.CONCURRENCY) {
+      if (!prepared) {
+        // ADR 0006: indexes and the move of open work into its own collection, retried here
+        // with back-off, so a database that is down at start-up never blocks boot or crashes it.
+        prepared = await this.prepare();
+        if (!prepared) {
+          await this.pause(idleMs);
+          idleMs = Math.min(idleMs * 2, this.config.POLL_MAX_MS);
+          continue;
+        }
+        idleMs = this.config.POLL_MIN_MS;
+      }
+      const free = this.config.CONCURRENCY - this.running.size;
+      if (free <= 0) {
         await this.pause(Number.POSITIVE_INFINITY);
         continue;
       }
-      let claim: ClaimedScan | null = null;
+      let claimed: ClaimedScan[] = [];
       try {
-        const result = await this.scans.claimNext(this.workerId, {
+        const result = await this.scans.claimBatch(this.workerId, {
           leaseMs: this.config.LEASE_MS,
           maxAttempts: this.config.MAX_ATTEMPTS,
+          max: free,
         });
         for (const scan of result.exhausted) {
           this.metrics.exhausted.inc();
@@ -154,7 +168,7 @@ export class ScanWorkerService
             'scan failed: attempts exhausted',
           );
         }
-        claim = result.claimed;
+        claimed = result.claimed;
       } catch (error) {
         // An unreachable store is logged once per outage by ScanStoreConnection; keep backing off.
         if (!isStoreUnavailable(error))
@@ -163,24 +177,45 @@ export class ScanWorkerService
             'poll failed; backing off',
           );
       }
-      if (claim && this.stopping) {
-        // S-8: the claim was won after shutdown began; give it back without running it.
-        this.logClaimed(claim);
-        this.metrics.claimed.inc({ reclaimed: String(claim.reclaimed) });
-        await this.outcomes.release(
-          { scan: claim, leaseUntil: claim.leaseUntil },
-          0,
-          { claimedWhileStopping: true },
+      if (claimed.length > 0 && this.stopping) {
+        // S-8: claims won after shutdown began; give them back without running them.
+        await Promise.all(
+          claimed.map((claim) => {
+            this.logClaimed(claim);
+            this.metrics.claimed.inc({ reclaimed: String(claim.reclaimed) });
+            return this.outcomes.release(
+              { scan: claim, leaseUntil: claim.leaseUntil },
+              0,
+              { claimedWhileStopping: true },
+            );
+          }),
         );
         break;
       }
-      if (claim) {
+      if (claimed.length > 0) {
         idleMs = this.config.POLL_MIN_MS;
-        this.start(claim);
+        for (const claim of claimed) this.start(claim);
         continue;
       }
       await this.pause(idleMs);
       idleMs = Math.min(idleMs * 2, this.config.POLL_MAX_MS);
+    }
+  }
+
+  private async prepare(): Promise<boolean> {
+    try {
+      const enqueued = await this.scans.prepare();
+      this.logger.info(
+        { event: 'scan-queue.ready', workerId: this.workerId, enqueued },
+        'open-work queue ready',
+      );
+      return true;
+    } catch (error) {
+      this.logger.warn(
+        { err: error, workerId: this.workerId },
+        'scan store not ready; retrying with back-off',
+      );
+      return false;
     }
   }
 

@@ -2,8 +2,8 @@ import { HttpStatus } from '@nestjs/common';
 import { SCAN_NOT_FOUND_STATUS } from '@gatehouse/shared/contracts';
 import { ProblemException } from '@gatehouse/shared/http';
 
-// S-10: a 404 whose body says "status": "Not-Found", the state name reference clients read.
-// The HTTP status stays in "httpStatus" for problem+json clients.
+// S-10: a 404 with the numeric `status` RFC 9457 requires, and `scanStatus: "Not-Found"`, the
+// state name that clients of the reference system read.
 export class ScanNotFoundException extends ProblemException {
   constructor(readonly scanId: string) {
     super({
@@ -11,11 +11,7 @@ export class ScanNotFoundException extends ProblemException {
       title: 'Not Found',
       detail: `No scan has the id ${scanId}.`,
       type: 'scan-not-found',
-      extensions: {
-        status: SCAN_NOT_FOUND_STATUS,
-        httpStatus: HttpStatus.NOT_FOUND,
-        scanId,
-      },
+      extensions: { scanStatus: SCAN_NOT_FOUND_STATUS, scanId },
     });
   }
 }

@@ -10,7 +10,7 @@ import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   ScanAttemptReader,
   ScanAttemptView,
-  ScanRepository,
+  ScanReadRepository,
   ScanStoreReadyGuard,
   ScanSummary,
   toScanView,
@@ -38,7 +38,7 @@ const UUID_V4 =
 @UseGuards(ScanStoreReadyGuard)
 export class ScansController {
   constructor(
-    private readonly scans: ScanRepository,
+    private readonly scans: ScanReadRepository,
     private readonly attemptLog: ScanAttemptReader,
   ) {}
 

@@ -13,7 +13,9 @@ export function scansConnectionOptions(
     writeConcern: { w: 'majority' },
     // Fail fast instead of queueing writes in memory while the database is away (S-3).
     bufferCommands: false,
-    // Indexes are built by ScanRepository.ensureIndexes, where a failure is visible.
+    // Indexes are built by ScanStoreSetup.ensureIndexes, where a failure is visible.
     autoIndex: false,
+    // Database commands are counted per store operation (ScanStoreCommandMetrics, S-13).
+    monitorCommands: true,
   };
 }

@@ -9,8 +9,17 @@ import {
   ScanStoreConnection,
   ScanStoreOptions,
 } from './scan-store.connection';
-import { ScanRepository } from './scan.repository';
+import { ScanClaimRepository } from './scan-claim.repository';
+import { ScanIntakeRepository } from './scan-intake.repository';
+import {
+  ScanQueueEntry,
+  ScanQueueEntrySchema,
+} from './scan-queue-entry.schema';
+import { ScanLease, ScanLeaseSchema } from './scan-lease.schema';
+import { ScanReadRepository } from './scan-read.repository';
+import { ScanStoreSetup } from './scan-store.setup';
 import { Scan, ScanSchema } from './scan.schema';
+import { ScanStoreCommandMetrics } from './store-commands';
 
 export type ScansDataAccessOptions = ScanStoreOptions;
 
@@ -32,6 +41,8 @@ export class ScansDataAccessModule {
         MongooseModule.forFeature([
           { name: Scan.name, schema: ScanSchema },
           { name: ScanAttempt.name, schema: ScanAttemptSchema },
+          { name: ScanQueueEntry.name, schema: ScanQueueEntrySchema },
+          { name: ScanLease.name, schema: ScanLeaseSchema },
         ]),
         TerminusModule,
       ],
@@ -39,12 +50,19 @@ export class ScansDataAccessModule {
         { provide: SCAN_STORE_OPTIONS, useValue: options },
         ScanStoreConnection,
         ScanAttemptReader,
-        ScanRepository,
+        ScanClaimRepository,
+        ScanIntakeRepository,
+        ScanReadRepository,
+        ScanStoreCommandMetrics,
+        ScanStoreSetup,
       ],
       exports: [
         ScanAttemptReader,
-        ScanRepository,
+        ScanClaimRepository,
+        ScanIntakeRepository,
+        ScanReadRepository,
         ScanStoreConnection,
+        ScanStoreSetup,
         TerminusModule,
       ],
     };

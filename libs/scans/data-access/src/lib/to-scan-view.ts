@@ -1,5 +1,5 @@
 import type { ScanView } from '@gatehouse/shared/contracts';
-import type { ScanRecord } from './scan.repository';
+import type { ScanRecord } from './scan-record';
 
 const iso = (date: Date | null): string | null =>
   date ? date.toISOString() : null;

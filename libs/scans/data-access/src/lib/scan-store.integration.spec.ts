@@ -7,7 +7,16 @@ import { randomUUID } from 'node:crypto';
 import mongoose, { Connection } from 'mongoose';
 import { InvalidCursorError } from './scan-cursor';
 import { ScanAttempt, ScanAttemptSchema } from './scan-attempt.schema';
-import { ClaimOptions, ScanRepository } from './scan.repository';
+import { ScanClaimRepository } from './scan-claim.repository';
+import type { ClaimOptions } from './scan-claim.types';
+import { ScanIntakeRepository } from './scan-intake.repository';
+import {
+  ScanQueueEntry,
+  ScanQueueEntrySchema,
+} from './scan-queue-entry.schema';
+import { ScanLease, ScanLeaseSchema } from './scan-lease.schema';
+import { ScanReadRepository } from './scan-read.repository';
+import { ScanStoreSetup } from './scan-store.setup';
 import { Scan, ScanSchema } from './scan.schema';
 import { scansConnectionOptions } from './scans-connection-options';
 import { ScanStoreUnavailableError } from './scan-store-unavailable.error';
@@ -16,14 +25,81 @@ jest.setTimeout(60_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('ScanRepository against a real database', () => {
+// The three repositories over one connection, as one app process would have them.
+class Store {
+  readonly setup: ScanStoreSetup;
+  readonly intake: ScanIntakeRepository;
+  readonly reads: ScanReadRepository;
+  readonly claims: ScanClaimRepository;
+
+  constructor(readonly connection: Connection) {
+    const scans = connection.model(Scan.name, ScanSchema);
+    const attempts = connection.model(ScanAttempt.name, ScanAttemptSchema);
+    const queue = connection.model(ScanQueueEntry.name, ScanQueueEntrySchema);
+    const leases = connection.model(ScanLease.name, ScanLeaseSchema);
+    this.setup = new ScanStoreSetup(scans, attempts, queue, leases);
+    this.intake = new ScanIntakeRepository(scans, this.setup);
+    this.reads = new ScanReadRepository(scans, attempts, this.setup);
+    this.claims = new ScanClaimRepository(
+      scans,
+      attempts,
+      queue,
+      leases,
+      this.setup,
+    );
+  }
+
+  create(...args: Parameters<ScanIntakeRepository['create']>) {
+    return this.intake.create(...args);
+  }
+  findById(scanId: string) {
+    return this.reads.findById(scanId);
+  }
+  list(...args: Parameters<ScanReadRepository['list']>) {
+    return this.reads.list(...args);
+  }
+  summary() {
+    return this.reads.summary();
+  }
+  history(scanId: string) {
+    return this.reads.history(scanId);
+  }
+  claim(...args: Parameters<ScanClaimRepository['claim']>) {
+    return this.claims.claim(...args);
+  }
+  claimNext(...args: Parameters<ScanClaimRepository['claimNext']>) {
+    return this.claims.claimNext(...args);
+  }
+  renewLease(...args: Parameters<ScanClaimRepository['renewLease']>) {
+    return this.claims.renewLease(...args);
+  }
+  complete(...args: Parameters<ScanClaimRepository['complete']>) {
+    return this.claims.complete(...args);
+  }
+  fail(...args: Parameters<ScanClaimRepository['fail']>) {
+    return this.claims.fail(...args);
+  }
+  release(...args: Parameters<ScanClaimRepository['release']>) {
+    return this.claims.release(...args);
+  }
+  // Open work: waiting in scan_queue and running in scan_leases.
+  async queued(): Promise<string[]> {
+    const ids = async (name: string) =>
+      (await this.connection.collection(name).find({}).toArray()).map((entry) =>
+        String(entry['_id']),
+      );
+    return [...(await ids('scan_queue')), ...(await ids('scan_leases'))];
+  }
+}
+
+describe('scan repositories against a real database', () => {
   let db: { uri: string; stop(): Promise<void> };
   const connections: Connection[] = [];
-  let repos: ScanRepository[] = [];
-  let repo: ScanRepository;
+  let repos: Store[] = [];
+  let repo: Store;
   const dbName = `scans_it_${randomUUID().slice(0, 8)}`;
 
-  async function connect(): Promise<ScanRepository> {
+  async function connect(): Promise<Store> {
     const connection = await mongoose
       .createConnection(db.uri, {
         ...scansConnectionOptions('scans-it'),
@@ -31,10 +107,7 @@ describe('ScanRepository against a real database', () => {
       })
       .asPromise();
     connections.push(connection);
-    return new ScanRepository(
-      connection.model(Scan.name, ScanSchema),
-      connection.model(ScanAttempt.name, ScanAttemptSchema),
-    );
+    return new Store(connection);
   }
 
   beforeAll(async () => {
@@ -42,7 +115,7 @@ describe('ScanRepository against a real database', () => {
     // Several connections, so that competing claims really are concurrent on the server.
     repos = await Promise.all([connect(), connect(), connect(), connect()]);
     repo = repos[0];
-    await repo.ensureIndexes();
+    await repo.setup.ensureIndexes();
   }, 240_000);
 
   afterAll(async () => {
@@ -368,19 +441,239 @@ describe('ScanRepository against a real database', () => {
         attempts: 1,
         workerId: 'w1',
       });
-      await fresh[0].complete(scan.scanId, 1, 'w1');
-      // And the other way round: a completed scan shown as Running with an expired lease.
+      expect(await fresh[0].complete(scan.scanId, 1, 'w1')).toBe(true);
+      expect(await fresh[0].queued()).toEqual([]);
+
+      // A finisher that stopped after appending its end, before projecting it: the view and
+      // the queue still say Running, with a lease that has expired. A poll repairs both.
+      const { scan: other } = await fresh[0].create({});
+      await fresh[0].claimNext('w1', { ...opts, leaseMs: 1 });
       await connections[connections.length - 1]
-        .collection('scans')
-        .updateOne(
-          { scanId: scan.scanId },
-          { $set: { status: ScanStatus.Running, leaseUntil: new Date(0) } },
-        );
+        .collection('scan_attempts')
+        .insertOne({
+          _id: `${other.scanId}:2` as unknown as never,
+          scanId: other.scanId,
+          seq: 2,
+          kind: 'end',
+          attempt: 1,
+          workerId: 'w1',
+          at: new Date(),
+          status: ScanStatus.Complete,
+        });
+      await sleep(10);
       expect((await fresh[1].claimNext('w2', opts)).claimed).toBeNull();
-      expect(await fresh[0].findById(scan.scanId)).toMatchObject({
+      expect(await fresh[0].findById(other.scanId)).toMatchObject({
         status: ScanStatus.Complete,
         attempts: 1,
       });
+      expect(await fresh[0].queued()).toEqual([]);
+    });
+  });
+
+  describe('open-work queue (S-6, S-13)', () => {
+    it('holds open scans only: finished scans leave it, history stays queryable', async () => {
+      const fresh = await connectFreshDb();
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++)
+        ids.push((await fresh[0].create({})).scan.scanId);
+      expect((await fresh[0].queued()).sort()).toEqual([...ids].sort());
+      const { claimed } = await fresh[0].claimNext('w1', opts);
+      if (!claimed) throw new Error('nothing claimed');
+      expect(await fresh[0].queued()).toHaveLength(4);
+      await fresh[0].complete(claimed.scanId, 1, 'w1');
+      expect(await fresh[0].queued()).toHaveLength(3);
+      expect(await fresh[0].queued()).not.toContain(claimed.scanId);
+      expect(await fresh[1].findById(claimed.scanId)).toMatchObject({
+        status: ScanStatus.Complete,
+      });
+      expect(
+        (await fresh[1].list({ status: ScanStatus.Complete, limit: 10 })).items,
+      ).toHaveLength(1);
+      expect(await fresh[1].summary()).toMatchObject({
+        Accepted: 3,
+        Complete: 1,
+        total: 4,
+      });
+    });
+
+    it('reclaims an expired lease on the next poll, ahead of any backlog of Accepted scans', async () => {
+      const fresh = await connectFreshDb();
+      const { scan: orphan } = await fresh[0].create({});
+      await fresh[0].claim(orphan.scanId, 'w-dead', { ...opts, leaseMs: 1 });
+      for (let i = 0; i < 40; i++) await fresh[0].create({});
+      await sleep(10);
+      const { claimed } = await fresh[1].claimNext('w-live', opts);
+      expect(claimed).toMatchObject({
+        scanId: orphan.scanId,
+        attempt: 2,
+        reclaimed: true,
+      });
+    });
+
+    it('claims up to the number asked for in one poll, each scan once', async () => {
+      const fresh = await connectFreshDb();
+      for (let i = 0; i < 10; i++) await fresh[0].create({});
+      const [a, b] = await Promise.all([
+        fresh[0].claims.claimBatch('wa', { ...opts, max: 4 }),
+        fresh[1].claims.claimBatch('wb', { ...opts, max: 4 }),
+      ]);
+      const ids = [...a.claimed, ...b.claimed].map((scan) => scan.scanId);
+      expect(a.claimed.length).toBeLessThanOrEqual(4);
+      expect(b.claimed.length).toBeLessThanOrEqual(4);
+      expect(ids.length).toBeGreaterThan(0);
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+
+    it('moves a scan whose claimer stopped after its log insert into the leases, then reclaims it', async () => {
+      const fresh = await connectFreshDb();
+      const { scan } = await fresh[0].create({});
+      const now = Date.now();
+      await fresh[0].connection.collection('scan_attempts').insertOne({
+        _id: `${scan.scanId}:1` as unknown as never,
+        scanId: scan.scanId,
+        seq: 1,
+        kind: 'claim',
+        attempt: 1,
+        workerId: 'w-crashed',
+        at: new Date(now),
+        leaseUntil: new Date(now + 300),
+      });
+      expect((await fresh[1].claimNext('w2', opts)).claimed).toBeNull();
+      const leases = fresh[0].connection.collection('scan_leases');
+      expect(
+        await leases.findOne({ _id: scan.scanId as unknown as never }),
+      ).toMatchObject({
+        attempts: 1,
+        workerId: 'w-crashed',
+      });
+      expect(
+        await fresh[0].connection
+          .collection('scan_queue')
+          .countDocuments({ _id: scan.scanId as unknown as never }),
+      ).toBe(0);
+      await sleep(400);
+      expect((await fresh[1].claimNext('w2', opts)).claimed).toMatchObject({
+        scanId: scan.scanId,
+        attempt: 2,
+        reclaimed: true,
+      });
+    });
+
+    it('S-13: claim and finish send the same database commands with 300 finished scans stored as with none', async () => {
+      const fresh = await connectFreshDb();
+      const commands: string[] = [];
+      for (const store of fresh)
+        store.connection
+          .getClient()
+          .on('commandStarted', (event: { commandName: string }) =>
+            commands.push(event.commandName),
+          );
+      const oneScan = async (): Promise<string[]> => {
+        const { scan } = await fresh[0].create({});
+        commands.length = 0;
+        const { claimed } = await fresh[1].claimNext('w1', opts);
+        expect(claimed?.scanId).toBe(scan.scanId);
+        expect(await fresh[1].complete(scan.scanId, 1, 'w1')).toBe(true);
+        return [...commands];
+      };
+      await oneScan();
+      const empty = await oneScan();
+      const at = new Date();
+      const scans = Array.from({ length: 300 }, () => ({
+        scanId: randomUUID(),
+        status: ScanStatus.Complete,
+        target: null,
+        attempts: 1,
+        createdAt: at,
+        updatedAt: at,
+      }));
+      await fresh[0].connection.collection('scans').insertMany(scans);
+      await fresh[0].connection.collection('scan_attempts').insertMany(
+        scans.flatMap(({ scanId }) => [
+          {
+            _id: `${scanId}:1` as unknown as never,
+            scanId,
+            seq: 1,
+            kind: 'claim',
+            attempt: 1,
+            workerId: 'old',
+            at,
+            leaseUntil: at,
+          },
+          {
+            _id: `${scanId}:2` as unknown as never,
+            scanId,
+            seq: 2,
+            kind: 'end',
+            attempt: 1,
+            workerId: 'old',
+            at,
+            status: ScanStatus.Complete,
+          },
+        ]),
+      );
+      expect(await oneScan()).toEqual(empty);
+      expect(empty.length).toBeLessThanOrEqual(20);
+    });
+
+    it('moves open scans of the old single-collection layout into the queue, idempotently', async () => {
+      const fresh = await connectFreshDb();
+      const scans = fresh[0].connection.collection('scans');
+      const now = new Date();
+      const old = (
+        status: ScanStatus,
+        extra: Record<string, unknown> = {},
+      ) => ({
+        scanId: randomUUID(),
+        status,
+        target: null,
+        attempts: 0,
+        createdAt: now,
+        updatedAt: now,
+        startedAt: null,
+        finishedAt: null,
+        error: null,
+        workerId: null,
+        leaseUntil: null,
+        ...extra,
+      });
+      const accepted = old(ScanStatus.Accepted);
+      const running = old(ScanStatus.Running, {
+        attempts: 1,
+        workerId: 'w-old',
+        leaseUntil: new Date(Date.now() - 1_000),
+      });
+      const complete = old(ScanStatus.Complete, { attempts: 1 });
+      await scans.insertMany([accepted, running, complete]);
+      await fresh[0].connection.collection('scan_attempts').insertOne({
+        _id: `${running.scanId}:1` as unknown as never,
+        scanId: running.scanId,
+        seq: 1,
+        kind: 'claim',
+        attempt: 1,
+        workerId: 'w-old',
+        at: now,
+        leaseUntil: running.leaseUntil,
+      });
+      const [first, second] = [
+        await fresh[0].claims.prepare(),
+        await fresh[1].claims.prepare(),
+      ];
+      expect([first, second]).toEqual([2, 0]);
+      expect((await fresh[0].queued()).sort()).toEqual(
+        [accepted.scanId, running.scanId].sort(),
+      );
+      const got = new Map<string, number>();
+      for (let i = 0; i < 3; i++) {
+        const { claimed } = await fresh[0].claimNext('w-new', opts);
+        if (claimed) got.set(claimed.scanId, claimed.attempt);
+      }
+      expect(got).toEqual(
+        new Map([
+          [accepted.scanId, 1],
+          [running.scanId, 2],
+        ]),
+      );
     });
   });
 
@@ -390,10 +683,7 @@ describe('ScanRepository against a real database', () => {
       scansConnectionOptions('scans-it', 300),
     );
     connection.on('error', () => undefined);
-    const dead = new ScanRepository(
-      connection.model(Scan.name, ScanSchema),
-      connection.model(ScanAttempt.name, ScanAttemptSchema),
-    );
+    const dead = new Store(connection);
     await expect(dead.create({})).rejects.toThrow(ScanStoreUnavailableError);
     await expect(dead.findById(randomUUID())).rejects.toThrow(
       ScanStoreUnavailableError,
@@ -402,9 +692,9 @@ describe('ScanRepository against a real database', () => {
   });
 
   // Claim-order tests need a queue holding only their own scans.
-  async function connectFreshDb(): Promise<ScanRepository[]> {
+  async function connectFreshDb(): Promise<Store[]> {
     const name = `scans_it_${randomUUID().slice(0, 8)}`;
-    const result: ScanRepository[] = [];
+    const result: Store[] = [];
     for (let i = 0; i < 3; i++) {
       const connection = await mongoose
         .createConnection(db.uri, {
@@ -413,14 +703,9 @@ describe('ScanRepository against a real database', () => {
         })
         .asPromise();
       connections.push(connection);
-      result.push(
-        new ScanRepository(
-          connection.model(Scan.name, ScanSchema),
-          connection.model(ScanAttempt.name, ScanAttemptSchema),
-        ),
-      );
+      result.push(new Store(connection));
     }
-    await result[0].ensureIndexes();
+    await result[0].setup.ensureIndexes();
     return result;
   }
 });

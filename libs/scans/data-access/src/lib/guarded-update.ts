@@ -1,0 +1,129 @@
+import { ScanStatus } from '@gatehouse/shared/contracts';
+import type { Connection, FilterQuery, Model, UpdateQuery } from 'mongoose';
+import { isDuplicateKey } from './is-duplicate-key';
+import { ScanStoreUnavailableError } from './scan-store-unavailable.error';
+
+// The conditions a projection needs on the document it overwrites (ADR 0002, ADR 0006).
+export interface UpdateGuard {
+  statuses?: ScanStatus[];
+  // attempts <= maxAttempt: a newer attempt's projection is never rolled back.
+  maxAttempt?: number;
+  attempt?: number;
+  workerId?: string;
+}
+
+interface Guarded {
+  status?: ScanStatus;
+  attempts?: number;
+  workerId?: string | null;
+}
+
+export function guardFilter(guard: UpdateGuard): Record<string, unknown> {
+  const filter: Record<string, unknown> = {};
+  if (guard.statuses) filter['status'] = { $in: guard.statuses };
+  if (guard.maxAttempt !== undefined)
+    filter['attempts'] = { $lte: guard.maxAttempt };
+  if (guard.attempt !== undefined) filter['attempts'] = guard.attempt;
+  if (guard.workerId !== undefined) filter['workerId'] = guard.workerId;
+  return filter;
+}
+
+export function guardHolds(doc: Guarded, guard: UpdateGuard): boolean {
+  const attempts = doc.attempts ?? 0;
+  return (
+    (!guard.statuses ||
+      (doc.status !== undefined && guard.statuses.includes(doc.status))) &&
+    (guard.maxAttempt === undefined || attempts <= guard.maxAttempt) &&
+    (guard.attempt === undefined || attempts === guard.attempt) &&
+    (guard.workerId === undefined || doc.workerId === guard.workerId)
+  );
+}
+
+const flavours = new WeakMap<Connection, Promise<boolean>>();
+
+// FerretDB 1.x answers buildInfo with `ferretdbVersion`. Asked once per connection; a failed
+// question (database down) is asked again next time.
+export function isFerretDb(connection: Connection): Promise<boolean> {
+  let known = flavours.get(connection);
+  if (!known) {
+    known = (async () => {
+      const db = connection.db;
+      if (!db) throw new ScanStoreUnavailableError(new Error('not connected'));
+      const info = await db.admin().command({ buildInfo: 1 });
+      return 'ferretdbVersion' in info;
+    })();
+    known.catch(() => flavours.delete(connection));
+    flavours.set(connection, known);
+  }
+  return known;
+}
+
+// Updates one document by _id if the guard holds. On MongoDB the guard is part of the filter, so
+// the check and the write are one atomic step. FerretDB 1.x evaluates any filter other than
+// {_id: value} in Go over the whole collection, and is no more atomic when it does (it reads,
+// then writes back), so there the guard is checked on a read by _id and the write addresses
+// _id alone: the same semantics, without evaluating a filter in Go over the whole collection.
+export async function updateGuarded<T>(
+  model: Model<T>,
+  id: unknown,
+  guard: UpdateGuard,
+  update: UpdateQuery<T>,
+): Promise<boolean> {
+  if (await isFerretDb(model.db)) {
+    const doc = await model
+      .findOne({ _id: id } as FilterQuery<T>, {
+        status: 1,
+        attempts: 1,
+        workerId: 1,
+      })
+      .lean<Guarded>();
+    if (!doc || !guardHolds(doc, guard)) return false;
+    const result = await model.updateOne({ _id: id } as FilterQuery<T>, update);
+    return result.matchedCount > 0;
+  }
+  const result = await model.updateOne(
+    { _id: id, ...guardFilter(guard) } as FilterQuery<T>,
+    update,
+  );
+  return result.matchedCount > 0;
+}
+
+// Deletes one document by _id if the guard holds; the same two ways as updateGuarded.
+export async function deleteGuarded<T>(
+  model: Model<T>,
+  id: unknown,
+  guard: UpdateGuard,
+): Promise<boolean> {
+  if (await isFerretDb(model.db)) {
+    const doc = await model
+      .findOne({ _id: id } as FilterQuery<T>, {
+        status: 1,
+        attempts: 1,
+        workerId: 1,
+      })
+      .lean<Guarded>();
+    if (!doc || !guardHolds(doc, guard)) return false;
+    return (
+      (await model.deleteOne({ _id: id } as FilterQuery<T>)).deletedCount > 0
+    );
+  }
+  const result = await model.deleteOne({
+    _id: id,
+    ...guardFilter(guard),
+  } as FilterQuery<T>);
+  return result.deletedCount > 0;
+}
+
+// Inserts unless a document with this _id exists; false when it did.
+export async function insertIfAbsent<T>(
+  model: Model<T>,
+  doc: Partial<T>,
+): Promise<boolean> {
+  try {
+    await model.create(doc);
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,294 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { ScanStatus } from '@gatehouse/shared/contracts';
+import type { Model } from 'mongoose';
+import { AttemptLog, attemptKey } from './attempt-log';
+import { ScanAttempt } from './scan-attempt.schema';
+import { Candidate, HeldAttempts, heldKey, ScanClaimer } from './scan-claimer';
+import { OpenScan, ScanProjector } from './scan-projector';
+import { ScanLease } from './scan-lease.schema';
+import { isFerretDb } from './guarded-update';
+import { ScanQueueEntry } from './scan-queue-entry.schema';
+import type {
+  ClaimBatch,
+  ClaimOptions,
+  ClaimResult,
+  ExhaustedScan,
+} from './scan-claim.types';
+import { ScanStoreSetup } from './scan-store.setup';
+import { Scan } from './scan.schema';
+import { inStoreOperation } from './store-commands';
+import { guardStore } from './store-guard';
+
+const OPEN_FIELDS = {
+  _id: 1,
+  viewId: 1,
+  target: 1,
+  createdAt: 1,
+  attempts: 1,
+} as const;
+
+type Outcome =
+  | { status: ScanStatus.Complete }
+  | { status: ScanStatus.Failed; error: string };
+
+// The processor's side: ADR 0002's claim protocol over ADR 0006's open-work collections.
+@Injectable()
+export class ScanClaimRepository {
+  private readonly log: AttemptLog;
+  private readonly projector: ScanProjector;
+  private readonly claimer: ScanClaimer;
+  private readonly held: HeldAttempts = new Map();
+
+  constructor(
+    @InjectModel(Scan.name) scans: Model<Scan>,
+    @InjectModel(ScanAttempt.name) attempts: Model<ScanAttempt>,
+    @InjectModel(ScanQueueEntry.name)
+    private readonly queue: Model<ScanQueueEntry>,
+    @InjectModel(ScanLease.name) private readonly leases: Model<ScanLease>,
+    private readonly setup: ScanStoreSetup,
+  ) {
+    this.log = new AttemptLog(attempts);
+    this.projector = new ScanProjector(scans, queue, leases, this.log);
+    this.claimer = new ScanClaimer(this.log, this.projector, this.held);
+  }
+
+  // Run before the first poll, and retried until it succeeds: builds the indexes and gives every
+  // open scan of `scans` its queue entry (idempotent). Returns how many entries it added.
+  prepare(): Promise<number> {
+    return inStoreOperation('prepare', async () => {
+      await this.setup.ensureIndexes();
+      return this.setup.enqueueOpenScans();
+    });
+  }
+
+  // S-4..S-6: every poll first runs its own query for expired leases, so recovery never waits
+  // behind the backlog, then takes Accepted work oldest first. Both read open work only.
+  async claimBatch(
+    workerId: string,
+    options: ClaimOptions,
+  ): Promise<ClaimBatch> {
+    return guardStore(() =>
+      inStoreOperation('poll', async () => {
+        const max = options.max ?? 1;
+        const batch = Math.max(options.batchSize ?? 16, max * 4);
+        const result: ClaimBatch = { claimed: [], exhausted: [] };
+        const expired = await this.leases
+          .find({ leaseUntil: { $lt: new Date() } }, OPEN_FIELDS)
+          .sort({ leaseUntil: 1 })
+          .limit(batch)
+          .lean<Candidate[]>();
+        await this.claimer.claimFrom(
+          expired.map((lease) => ({ ...lease, fromQueue: false })),
+          workerId,
+          options,
+          max,
+          result,
+        );
+        if (result.claimed.length >= max) return result;
+        // FerretDB pushes a limit down only with no filter and no sort: it then reads `batch`
+        // rows in insertion order, which is oldest first here; any sort would read them all.
+        const waiting = this.queue.find({}, OPEN_FIELDS).limit(batch);
+        if (!(await isFerretDb(this.queue.db))) waiting.sort({ createdAt: 1 });
+        const accepted = (await waiting.lean<Candidate[]>()).map((entry) => ({
+          ...entry,
+          fromQueue: true,
+        }));
+        await this.claimer.claimFrom(accepted, workerId, options, max, result);
+        return result;
+      }),
+    );
+  }
+
+  async claimNext(
+    workerId: string,
+    options: ClaimOptions,
+  ): Promise<ClaimResult> {
+    const { claimed, exhausted } = await this.claimBatch(workerId, {
+      ...options,
+      max: 1,
+    });
+    return { claimed: claimed[0] ?? null, exhausted };
+  }
+
+  // Claims one given scan if it is claimable now; null when it is finished, held or won by another.
+  async claim(
+    scanId: string,
+    workerId: string,
+    options: ClaimOptions,
+  ): Promise<ClaimResult> {
+    return guardStore(() =>
+      inStoreOperation('claim', async () => {
+        const exhausted: ExhaustedScan[] = [];
+        const lease = await this.leases
+          .findOne({ _id: scanId }, OPEN_FIELDS)
+          .lean<Candidate>();
+        const waiting = lease
+          ? null
+          : await this.queue
+              .findOne({ _id: scanId }, OPEN_FIELDS)
+              .lean<Candidate>();
+        const entry: Candidate | null = lease
+          ? { ...lease, fromQueue: false }
+          : waiting && { ...waiting, fromQueue: true };
+        const claimed = entry
+          ? await this.claimer.tryClaim(entry, workerId, options, exhausted)
+          : null;
+        return { claimed, exhausted };
+      }),
+    );
+  }
+
+  // Extends the lease of an attempt this worker holds. Null means the attempt is lost: a later
+  // entry exists in the log, so the worker must stop and write nothing more.
+  async renewLease(
+    scanId: string,
+    attempt: number,
+    workerId: string,
+    leaseMs: number,
+  ): Promise<Date | null> {
+    return guardStore(() =>
+      inStoreOperation('renew', async () => {
+        const leaseUntil = new Date(Date.now() + leaseMs);
+        if (
+          !(await this.log.updateOwnClaim(scanId, attempt, workerId, {
+            leaseUntil,
+          })) ||
+          (await this.log.exists(scanId, attempt + 1))
+        ) {
+          this.held.delete(heldKey(scanId, attempt, workerId));
+          return null;
+        }
+        const claim = await this.log.get(scanId, attempt);
+        // The owner re-projects its whole claim: it is the only writer of a live claim's view,
+        // so this also mends a view or queue entry that a stale write-back rolled back.
+        const scan = await this.openScanOf(scanId, attempt, workerId);
+        const current =
+          claim !== null &&
+          scan !== null &&
+          (await this.projector.claim({ ...claim, leaseUntil }, scan, false));
+        if (current) return leaseUntil;
+        this.held.delete(heldKey(scanId, attempt, workerId));
+        return null;
+      }),
+    );
+  }
+
+  complete(
+    scanId: string,
+    attempt: number,
+    workerId: string,
+  ): Promise<boolean> {
+    return this.finish(scanId, attempt, workerId, {
+      status: ScanStatus.Complete,
+    });
+  }
+
+  fail(
+    scanId: string,
+    attempt: number,
+    workerId: string,
+    error: string,
+  ): Promise<boolean> {
+    return this.finish(scanId, attempt, workerId, {
+      status: ScanStatus.Failed,
+      error,
+    });
+  }
+
+  // S-8: gives an unfinished attempt back, so that another worker claims the scan at once.
+  async release(
+    scanId: string,
+    attempt: number,
+    workerId: string,
+  ): Promise<boolean> {
+    return guardStore(() =>
+      inStoreOperation('release', async () => {
+        if (
+          !(await this.log.updateOwnClaim(scanId, attempt, workerId, {
+            leaseUntil: new Date(),
+            released: true,
+          })) ||
+          (await this.log.exists(scanId, attempt + 1))
+        )
+          return false;
+        const scan = await this.openScanOf(scanId, attempt, workerId);
+        const released =
+          scan !== null &&
+          (await this.projector.release(attempt, workerId, scan));
+        this.held.delete(heldKey(scanId, attempt, workerId));
+        return released;
+      }),
+    );
+  }
+
+  // Appends the end of `attempt` at seq attempt+1. Exactly one of this and a reclaim of the
+  // next attempt can win that seq, so a late write from a lost attempt is ignored (S-6).
+  private finish(
+    scanId: string,
+    attempt: number,
+    workerId: string,
+    outcome: Outcome,
+  ): Promise<boolean> {
+    return guardStore(() =>
+      inStoreOperation('finish', async () => {
+        // An attempt this process claimed needs no check that it is this worker's claim.
+        const held = this.held.get(heldKey(scanId, attempt, workerId));
+        const claim = held ? null : await this.log.get(scanId, attempt);
+        if (
+          !held &&
+          (!claim || claim.kind !== 'claim' || claim.workerId !== workerId)
+        )
+          return false;
+        const end: ScanAttempt = {
+          _id: attemptKey(scanId, attempt + 1),
+          scanId,
+          seq: attempt + 1,
+          kind: 'end',
+          attempt,
+          workerId,
+          at: new Date(),
+          status: outcome.status,
+          ...(outcome.status === ScanStatus.Failed
+            ? { error: outcome.error }
+            : {}),
+        };
+        const viewId =
+          (held ?? (await this.openScanOf(scanId, attempt, workerId)))
+            ?.viewId ?? null;
+        let recorded: ScanAttempt = end;
+        if (!(await this.log.append(end))) {
+          // A retry whose first try did land (its reply was lost) finds its own entry: a win.
+          const existing = await this.log.get(scanId, attempt + 1);
+          if (!existing || !isSameEnd(existing, end)) return false;
+          recorded = existing;
+        }
+        // A scan is only in the waiting queue while no live claim holds it; a stray entry
+        // left by a crashed release is removed by the poll that meets it.
+        await this.projector.end(recorded, viewId, { leaseOnly: true });
+        this.held.delete(heldKey(scanId, attempt, workerId));
+        return true;
+      }),
+    );
+  }
+
+  private async openScanOf(
+    scanId: string,
+    attempt: number,
+    workerId: string,
+  ): Promise<OpenScan | null> {
+    return (
+      this.held.get(heldKey(scanId, attempt, workerId)) ??
+      (await this.projector.openScanOf(scanId))
+    );
+  }
+}
+
+function isSameEnd(existing: ScanAttempt, end: ScanAttempt): boolean {
+  return (
+    existing.kind === 'end' &&
+    existing.attempt === end.attempt &&
+    existing.workerId === end.workerId &&
+    existing.status === end.status
+  );
+}

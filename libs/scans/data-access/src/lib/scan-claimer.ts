@@ -1,0 +1,148 @@
+import { ScanStatus } from '@gatehouse/shared/contracts';
+import { AttemptLog, attemptKey } from './attempt-log';
+import { ScanAttempt } from './scan-attempt.schema';
+import type {
+  ClaimBatch,
+  ClaimedScan,
+  ClaimOptions,
+  ExhaustedScan,
+} from './scan-claim.types';
+import { OpenScan, ScanProjector } from './scan-projector';
+import { inStoreOperation } from './store-commands';
+
+// A scan a poll may claim: waiting in the queue, or holding a lease that has expired.
+export interface Candidate extends OpenScan {
+  attempts: number;
+  fromQueue: boolean;
+}
+
+// Attempts this process holds, by heldKey: the scan, for renewals and finishes without a lookup.
+export type HeldAttempts = Map<string, OpenScan>;
+
+export function heldKey(scanId: string, attempt: number, workerId: string) {
+  return `${attemptKey(scanId, attempt)}/${workerId}`;
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+// Turns queue entries into claims (ADR 0002): decides each from the attempt log, by a unique
+// insert, and repairs on the way what a crash or a lost write-back left behind.
+export class ScanClaimer {
+  constructor(
+    private readonly log: AttemptLog,
+    private readonly projector: ScanProjector,
+    private readonly held: HeldAttempts,
+  ) {}
+
+  // Tries candidates in random order, as many at once as there are claims still wanted.
+  async claimFrom(
+    candidates: Candidate[],
+    workerId: string,
+    options: ClaimOptions,
+    max: number,
+    result: ClaimBatch,
+  ): Promise<void> {
+    const queue = shuffle(candidates);
+    while (queue.length > 0 && result.claimed.length < max) {
+      const tries = queue.splice(0, max - result.claimed.length);
+      const won = await Promise.all(
+        tries.map((entry) =>
+          inStoreOperation('claim', () =>
+            this.tryClaim(entry, workerId, options, result.exhausted),
+          ),
+        ),
+      );
+      for (const claim of won) if (claim) result.claimed.push(claim);
+    }
+  }
+
+  async tryClaim(
+    entry: Candidate,
+    workerId: string,
+    options: ClaimOptions,
+    exhausted: ExhaustedScan[],
+  ): Promise<ClaimedScan | null> {
+    // Fast path: a scan nobody has touched. Losing this insert just means another worker won.
+    if (entry.fromQueue && entry.attempts === 0) {
+      const won = await this.appendClaim(entry, 1, workerId, options, false);
+      if (won) return won;
+    }
+    // The open-work entry may lag the log (a crash between two writes, or a write-back lost on
+    // FerretDB), so decide from the log's latest entry and repair on the way.
+    const last = await this.log.latest(entry._id, entry.attempts);
+    if (!last) return this.appendClaim(entry, 1, workerId, options, false);
+    if (last.kind === 'end') {
+      await this.projector.end(last, entry.viewId);
+      return null;
+    }
+    const now = Date.now();
+    if (last.leaseUntil && last.leaseUntil.getTime() > now) {
+      // A live claim is projected by its winner alone (ADR 0002); a winner that stopped before
+      // moving the scan out of the waiting queue gets it moved, so its lease can expire.
+      if (entry.fromQueue) await this.projector.move(last, entry);
+      return null;
+    }
+    if (last.attempt >= options.maxAttempts && !last.released) {
+      const error = `lease expired on attempt ${last.attempt} of ${options.maxAttempts} (worker ${last.workerId} stopped renewing it)`;
+      const end: ScanAttempt = {
+        _id: attemptKey(entry._id, last.seq + 1),
+        scanId: entry._id,
+        seq: last.seq + 1,
+        kind: 'end',
+        attempt: last.attempt,
+        workerId,
+        at: new Date(now),
+        status: ScanStatus.Failed,
+        error,
+      };
+      if (await this.log.append(end)) {
+        await this.projector.end(end, entry.viewId);
+        exhausted.push({ scanId: entry._id, attempt: last.attempt, error });
+      }
+      return null;
+    }
+    return this.appendClaim(entry, last.seq + 1, workerId, options, true);
+  }
+
+  private async appendClaim(
+    entry: Candidate,
+    attempt: number,
+    workerId: string,
+    options: ClaimOptions,
+    reclaimed: boolean,
+  ): Promise<ClaimedScan | null> {
+    const at = new Date();
+    const leaseUntil = new Date(at.getTime() + options.leaseMs);
+    const claim: ScanAttempt = {
+      _id: attemptKey(entry._id, attempt),
+      scanId: entry._id,
+      seq: attempt,
+      kind: 'claim',
+      attempt,
+      workerId,
+      at,
+      leaseUntil,
+    };
+    if (!(await this.log.append(claim))) return null;
+    const key = heldKey(entry._id, attempt, workerId);
+    this.held.set(key, entry);
+    if (!(await this.projector.claim(claim, entry, entry.fromQueue))) {
+      // Superseded already (this process stalled past the lease): never run it.
+      this.held.delete(key);
+      return null;
+    }
+    return {
+      scanId: entry._id,
+      attempt,
+      target: entry.target,
+      leaseUntil,
+      reclaimed,
+    };
+  }
+}

@@ -1,0 +1,197 @@
+import { ScanStatus } from '@gatehouse/shared/contracts';
+import type { Model, Types } from 'mongoose';
+import type { AttemptLog } from './attempt-log';
+import { deleteGuarded, insertIfAbsent, updateGuarded } from './guarded-update';
+import { ScanAttempt } from './scan-attempt.schema';
+import { ScanLease } from './scan-lease.schema';
+import { ScanQueueEntry } from './scan-queue-entry.schema';
+import { Scan } from './scan.schema';
+
+const OPEN = [ScanStatus.Accepted, ScanStatus.Running];
+
+// What the open-work collections need to know about a scan besides its attempt.
+export interface OpenScan {
+  _id: string;
+  viewId: Types.ObjectId;
+  target: string | null;
+  createdAt: Date;
+}
+
+// Projects attempt-log entries onto the `scans` view and the open-work collections, `scan_queue`
+// (waiting) and `scan_leases` (running) (ADR 0002, ADR 0006). Every write addresses one
+// document by _id: an index lookup on MongoDB (FerretDB 1.24 scans its table, ADR 0006).
+export class ScanProjector {
+  constructor(
+    private readonly scans: Model<Scan>,
+    private readonly queue: Model<ScanQueueEntry>,
+    private readonly leases: Model<ScanLease>,
+    private readonly log: AttemptLog,
+  ) {}
+
+  // Where an open scan is: its lease, else its queue entry, else (rare: an end re-applied after
+  // the scan left open work) its view, found by scanId.
+  async openScanOf(scanId: string): Promise<OpenScan | null> {
+    const fields = { viewId: 1, target: 1, createdAt: 1 };
+    const open =
+      (await this.leases.findOne({ _id: scanId }, fields).lean<OpenScan>()) ??
+      (await this.queue.findOne({ _id: scanId }, fields).lean<OpenScan>());
+    if (open) return open;
+    const view = await this.scans
+      .findOne({ scanId }, { _id: 1, target: 1, createdAt: 1 })
+      .lean<{ _id: Types.ObjectId; target: string | null; createdAt: Date }>();
+    return view
+      ? {
+          _id: scanId,
+          viewId: view._id,
+          target: view.target,
+          createdAt: view.createdAt,
+        }
+      : null;
+  }
+
+  // Attempt n is Running: its lease entry is created (fromQueue) or moved on, the scan leaves
+  // the waiting queue, and the view shows it. Never rolls back a newer attempt, nor reopens an
+  // ended scan. False when the attempt turned out to be superseded (see settle).
+  async claim(
+    claim: ScanAttempt,
+    scan: OpenScan,
+    fromQueue: boolean,
+  ): Promise<boolean> {
+    const running = {
+      attempts: claim.attempt,
+      workerId: claim.workerId,
+      leaseUntil: claim.leaseUntil,
+    };
+    const lease = () =>
+      updateGuarded(
+        this.leases,
+        scan._id,
+        { maxAttempt: claim.attempt },
+        { $set: running },
+      );
+    const created = () =>
+      insertIfAbsent(this.leases, {
+        _id: scan._id,
+        viewId: scan.viewId,
+        target: scan.target,
+        createdAt: scan.createdAt,
+        ...running,
+      });
+    if (fromQueue) {
+      if (!(await created())) await lease();
+    } else if (!(await lease())) await created();
+    await Promise.all([
+      fromQueue && this.queue.deleteOne({ _id: scan._id }).exec(),
+      updateGuarded(
+        this.scans,
+        scan.viewId,
+        { statuses: OPEN, maxAttempt: claim.attempt },
+        {
+          $set: {
+            ...running,
+            status: ScanStatus.Running,
+            startedAt: claim.at,
+          },
+        },
+      ),
+    ]);
+    return this.settle(claim.scanId, claim.attempt, scan.viewId);
+  }
+
+  // A claim whose winner stopped before it moved the scan out of the waiting queue: move it, so
+  // that the reclaim query sees its lease. The view is left to the winner (ADR 0002).
+  async move(claim: ScanAttempt, scan: OpenScan): Promise<void> {
+    await insertIfAbsent(this.leases, {
+      _id: scan._id,
+      viewId: scan.viewId,
+      target: scan.target,
+      createdAt: scan.createdAt,
+      attempts: claim.attempt,
+      workerId: claim.workerId,
+      leaseUntil: claim.leaseUntil,
+    });
+    await this.queue.deleteOne({ _id: scan._id });
+    await this.settle(claim.scanId, claim.attempt, scan.viewId);
+  }
+
+  // S-8: back to the waiting queue, then out of the leases.
+  async release(
+    attempt: number,
+    workerId: string,
+    scan: OpenScan,
+  ): Promise<boolean> {
+    await insertIfAbsent(this.queue, {
+      _id: scan._id,
+      viewId: scan.viewId,
+      target: scan.target,
+      createdAt: scan.createdAt,
+      attempts: attempt,
+    });
+    const guard = { attempt, workerId };
+    await Promise.all([
+      deleteGuarded(this.leases, scan._id, guard),
+      updateGuarded(
+        this.scans,
+        scan.viewId,
+        { ...guard, statuses: [ScanStatus.Running] },
+        {
+          $set: {
+            status: ScanStatus.Accepted,
+            workerId: null,
+            leaseUntil: null,
+          },
+        },
+      ),
+    ]);
+    return this.settle(scan._id, attempt, scan.viewId);
+  }
+
+  // An end is final, so it overwrites the view. On FerretDB a concurrent stale write-back can
+  // still undo it, so it is read back and re-applied (up to 3 times) before the scan leaves open
+  // work: leaving last means a crash at any step leaves the scan where a poll repairs it.
+  async end(
+    end: ScanAttempt,
+    viewId: Types.ObjectId | null,
+    { leaseOnly = false } = {},
+  ): Promise<void> {
+    if (viewId) {
+      const update = {
+        $set: {
+          status: end.status,
+          attempts: end.attempt,
+          workerId: end.workerId,
+          leaseUntil: null,
+          finishedAt: end.at,
+          error: end.error ?? null,
+        },
+      };
+      for (let i = 0; i < 3; i++) {
+        await this.scans.updateOne({ _id: viewId }, update);
+        const now = await this.scans
+          .findOne({ _id: viewId }, { status: 1, attempts: 1 })
+          .lean();
+        if (!now || (now.status === end.status && now.attempts === end.attempt))
+          break;
+      }
+    }
+    await Promise.all([
+      this.leases.deleteOne({ _id: end.scanId }).exec(),
+      !leaseOnly && this.queue.deleteOne({ _id: end.scanId }).exec(),
+    ]);
+  }
+
+  // Write, then check. A projection of attempt n that was delayed (a stalled worker; on FerretDB
+  // the guard is not atomic with the write) may land over the end that followed it. Whoever ends
+  // a scan appends the end before projecting it, so either the end's projection comes after this
+  // write, or this check sees the end and applies it again. False when attempt n is superseded.
+  private async settle(
+    scanId: string,
+    attempt: number,
+    viewId: Types.ObjectId | null,
+  ): Promise<boolean> {
+    if (!(await this.log.exists(scanId, attempt + 1))) return true;
+    const last = await this.log.latest(scanId, attempt + 1);
+    if (last?.kind === 'end') await this.end(last, viewId);
+    return false;
+  }
+}

@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { ScanStatus, SCAN_STATUSES } from '@gatehouse/shared/contracts';
+import type { FilterQuery, Model } from 'mongoose';
+import { AttemptLog } from './attempt-log';
+import { ScanAttempt } from './scan-attempt.schema';
+import { scanCursor } from './scan-cursor';
+import { SCAN_FIELDS, ScanRecord, ScanRow, toScanRecord } from './scan-record';
+import { ScanStoreSetup } from './scan-store.setup';
+import { Scan } from './scan.schema';
+import { guardStore } from './store-guard';
+
+export interface ListScansQuery {
+  status?: ScanStatus;
+  limit: number;
+  cursor?: string;
+}
+
+export type ScanSummary = Record<ScanStatus, number> & { total: number };
+
+// The status app's side: one scan, a page of scans, counts by status, and a scan's history.
+@Injectable()
+export class ScanReadRepository {
+  private readonly log: AttemptLog;
+
+  constructor(
+    @InjectModel(Scan.name) private readonly scans: Model<Scan>,
+    @InjectModel(ScanAttempt.name) attempts: Model<ScanAttempt>,
+    private readonly setup: ScanStoreSetup,
+  ) {
+    this.log = new AttemptLog(attempts);
+  }
+
+  async findById(scanId: string): Promise<ScanRecord | null> {
+    return guardStore(async () => {
+      await this.setup.ensureIndexes();
+      const scan = await this.scans
+        .findOne({ scanId }, SCAN_FIELDS)
+        .lean<ScanRow>();
+      return scan ? toScanRecord(scan) : null;
+    });
+  }
+
+  // S-11: newest first; the cursor is the last item's (createdAt, scanId), so pages never skip
+  // or repeat a scan while new ones arrive. The top-level createdAt bound and the hint make a
+  // deep page an index range read of one page (plus ties), not a walk over every page before it.
+  async list(
+    query: ListScansQuery,
+  ): Promise<{ items: ScanRecord[]; nextCursor: string | null }> {
+    const after =
+      query.cursor === undefined ? undefined : scanCursor.decode(query.cursor);
+    return guardStore(async () => {
+      await this.setup.ensureIndexes();
+      const filter: FilterQuery<Scan> = {};
+      if (query.status) filter.status = query.status;
+      if (after) {
+        filter.createdAt = { $lte: after.createdAt };
+        filter.$or = [
+          { createdAt: { $lt: after.createdAt } },
+          { scanId: { $lt: after.scanId } },
+        ];
+      }
+      const rows = await this.scans
+        .find(filter, SCAN_FIELDS)
+        .sort({ createdAt: -1, scanId: -1 })
+        .hint(
+          query.status
+            ? { status: 1, createdAt: -1, scanId: -1 }
+            : { createdAt: -1, scanId: -1 },
+        )
+        .limit(query.limit + 1)
+        .lean<ScanRow[]>();
+      const items = rows.slice(0, query.limit).map(toScanRecord);
+      const last = items[items.length - 1];
+      const nextCursor =
+        rows.length > query.limit && last ? scanCursor.encode(last) : null;
+      return { items, nextCursor };
+    });
+  }
+
+  // One count per status over the {status, createdAt, scanId} index: MongoDB answers each from
+  // index keys alone and never reads a scan document.
+  async summary(): Promise<ScanSummary> {
+    return guardStore(async () => {
+      await this.setup.ensureIndexes();
+      const counts = await Promise.all(
+        SCAN_STATUSES.map((status) =>
+          this.scans.countDocuments({ status }).hint({
+            status: 1,
+            createdAt: -1,
+            scanId: -1,
+          }),
+        ),
+      );
+      const summary = { total: 0 } as ScanSummary;
+      SCAN_STATUSES.forEach((status, i) => {
+        summary[status] = counts[i];
+        summary.total += counts[i];
+      });
+      return summary;
+    });
+  }
+
+  // The scan's history: claims and the end, in order, read by _id one entry at a time.
+  async history(scanId: string): Promise<ScanAttempt[]> {
+    return guardStore(async () => {
+      const entries: ScanAttempt[] = [];
+      for (let seq = 1; ; seq++) {
+        const entry = await this.log.get(scanId, seq);
+        if (!entry) return entries;
+        entries.push(entry);
+      }
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import { ScanStatus } from '@gatehouse/shared/contracts';
+import type { Scan } from './scan.schema';
+
+// A scan as the data-access layer hands it out: the S-2 fields of the `scans` view.
+export interface ScanRecord {
+  scanId: string;
+  status: ScanStatus;
+  target: string | null;
+  idempotencyKey?: string;
+  attempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  error: string | null;
+  workerId: string | null;
+  leaseUntil: Date | null;
+}
+
+export const SCAN_FIELDS = {
+  _id: 0,
+  scanId: 1,
+  status: 1,
+  target: 1,
+  idempotencyKey: 1,
+  attempts: 1,
+  createdAt: 1,
+  updatedAt: 1,
+  startedAt: 1,
+  finishedAt: 1,
+  error: 1,
+  workerId: 1,
+  leaseUntil: 1,
+} as const;
+
+export type ScanRow = Partial<Scan> & Pick<Scan, 'scanId' | 'status'>;
+
+export function toScanRecord(doc: ScanRow): ScanRecord {
+  const record: ScanRecord = {
+    scanId: doc.scanId,
+    status: doc.status,
+    target: doc.target ?? null,
+    attempts: doc.attempts ?? 0,
+    createdAt: doc.createdAt as Date,
+    updatedAt: doc.updatedAt as Date,
+    startedAt: doc.startedAt ?? null,
+    finishedAt: doc.finishedAt ?? null,
+    error: doc.error ?? null,
+    workerId: doc.workerId ?? null,
+    leaseUntil: doc.leaseUntil ?? null,
+  };
+  if (doc.idempotencyKey !== undefined)
+    record.idempotencyKey = doc.idempotencyKey;
+  return record;
+}
