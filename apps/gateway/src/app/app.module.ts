@@ -68,8 +68,6 @@ export class AppModule {
         createLoggerModule({
           service: 'gateway',
           level: config.LOG_LEVEL,
-          // One line per proxied request: gathered into few writes, each out within 50 ms.
-          flushEveryMs: 50,
           quietPaths: (url) => url.startsWith(`${config.ADMIN_PREFIX}/health/`),
           // Named wildcard: under the global prefix a bare "*" is legacy syntax and warns at boot.
           forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],

@@ -34,10 +34,6 @@ export interface LoggingOptions {
   // Paths that produce no request line (health probes).
   quietPaths?: (url: string) => boolean;
   destination?: DestinationStream;
-  // Lines are gathered into writes of a few kilobytes, each line leaving at the latest this
-  // many milliseconds after it was logged. Unset: a line is written as soon as the write
-  // before it is done. Lines still gathered are written when the process exits.
-  flushEveryMs?: number;
   // Routes the request logger runs on (nestjs-pino's default is every route).
   forRoutes?: Params['forRoutes'];
 }
@@ -68,26 +64,13 @@ export function loggerOptions(options: LoggingOptions): LoggerOptions {
   };
 }
 
-// Bytes gathered before a batched write (flushEveryMs) goes out.
-const BATCH_BYTES = 4096;
-
 // Asynchronous, so that writing logs never blocks the event loop on the request path.
-export function logDestination(flushEveryMs?: number): DestinationStream {
-  if (flushEveryMs === undefined || flushEveryMs <= 0)
-    return pino.destination({ dest: 1, sync: false });
-  return pino.destination({
-    dest: 1,
-    sync: false,
-    minLength: BATCH_BYTES,
-    periodicFlush: flushEveryMs,
-  });
+export function logDestination(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
 }
 
 export function createLogger(options: LoggingOptions): PinoBaseLogger {
-  return pino(
-    loggerOptions(options),
-    options.destination ?? logDestination(options.flushEveryMs),
-  );
+  return pino(loggerOptions(options), options.destination ?? logDestination());
 }
 
 const defaultQuietPaths = (url: string) =>
