@@ -1,7 +1,7 @@
 // Gateway throughput against reference proxies measured in the same run, and memory under many clients.
 // Usage: node tools/bench/gateway-bench.mjs [--duration 10] [--connections 50] [--rounds 2]
 //   [--redis redis://127.0.0.1:6379 | --redis off] [--clients 1000000] [--profile <dir>]
-//   [--gateway dist/apps/gateway/main.js]
+//   [--gateway dist/apps/gateway/main.js] [--compare <another build's main.js>]
 // Needs built apps (npx nx run-many -t build -p gateway backend), wrk, and nginx for the nginx row:
 //   apt-get update && apt-get install -y wrk nginx-light
 // Prints figures; asserts nothing. Every target gets the same upstream, connections, duration,
@@ -29,6 +29,7 @@ const {
   redis: redisOption,
   profile,
   gateway: gatewayMain,
+  compare,
 } = parseArgs(process.argv.slice(2), {
   duration: 10,
   connections: 50,
@@ -38,6 +39,8 @@ const {
   profile: undefined,
   // Another build of the gateway, to compare two versions with the same references.
   gateway: 'dist/apps/gateway/main.js',
+  // A second build measured in the same rounds (memory store), for a before/after comparison.
+  compare: undefined,
 });
 const redisUrl = redisOption === 'off' ? undefined : redisOption;
 
@@ -190,9 +193,9 @@ targets.push({
   reference: true,
 });
 
-async function startGateway(name, env) {
+async function startGateway(name, env, main = gatewayMain) {
   const port = await freePort();
-  const args = [join(root, gatewayMain)];
+  const args = [join(root, main)];
   if (profile !== undefined)
     args.unshift('--cpu-prof', `--cpu-prof-dir=${profile}`);
   const child = start(name, process.execPath, args, {
@@ -210,6 +213,13 @@ async function startGateway(name, env) {
 
 const gateway = await startGateway('gateway', {});
 targets.push({ label: 'gateway (defaults, memory store)', url: gateway.url });
+if (compare !== undefined) {
+  const other = await startGateway('gateway-compare', {}, compare);
+  targets.push({
+    label: `${compare} (defaults, memory store)`,
+    url: other.url,
+  });
+}
 
 let redisPrefix;
 if (redisUrl !== undefined) {

@@ -25,6 +25,7 @@ import {
 } from '../request/body-reader';
 import { clientAddress } from '../request/client-address';
 import { RequestContext } from '../request/request-context';
+import type { UpstreamTarget } from '../request/upstream-target';
 import { errorCode, upstreamProblem } from '../request/upstream-failure';
 import { TrafficRecorder } from '../stats/traffic-recorder.service';
 import { DuplicateDelay } from '../traffic/duplicate-delay.service';
@@ -49,7 +50,28 @@ export type Arrival =
 interface ConnectionOrder {
   next: number;
   cutAfter: number;
-  lastDecision: Promise<void>;
+  last: Turn | undefined;
+}
+
+// One request's place in its connection's order. A promise is made only when a later request
+// has to wait for this one, which plain keep-alive traffic never does.
+class Turn {
+  decided = false;
+  private waiting: Promise<void> | undefined;
+  private release: (() => void) | undefined;
+
+  decide(): void {
+    if (this.decided) return;
+    this.decided = true;
+    this.release?.();
+  }
+
+  wait(): Promise<void> {
+    return (this.waiting ??= new Promise<void>((resolve) => {
+      if (this.decided) resolve();
+      else this.release = resolve;
+    }));
+  }
 }
 
 const connections = new WeakMap<Socket, ConnectionOrder>();
@@ -57,14 +79,18 @@ const connections = new WeakMap<Socket, ConnectionOrder>();
 function orderOf(socket: Socket): ConnectionOrder {
   let order = connections.get(socket);
   if (order === undefined) {
-    order = {
-      next: 0,
-      cutAfter: Infinity,
-      lastDecision: Promise.resolve(),
-    };
+    order = { next: 0, cutAfter: Infinity, last: undefined };
     connections.set(socket, order);
   }
   return order;
+}
+
+// Where a request stands in its connection's order, handed down the pipeline's steps.
+interface Place {
+  order: ConnectionOrder;
+  seq: number;
+  previous: Turn | undefined;
+  turn: Turn;
 }
 
 function bodyTimeout(error: BodyTimeoutError): ProblemException {
@@ -147,39 +173,46 @@ export class ProxyPipeline {
       settled();
     });
     const order = orderOf(req.socket);
-    const seq = order.next++;
-    const previous = order.lastDecision;
-    let decided!: () => void;
-    order.lastDecision = new Promise((resolve) => (decided = resolve));
-    const run =
-      arrival.kind === 'refused'
-        ? Promise.reject(arrival.problem)
-        : this.process(context, arrival, async () => {
-            // Earlier requests on the connection are decided first; after an error
-            // answer, nothing more on it is forwarded.
-            await previous;
-            decided();
-            return seq > order.cutAfter;
-          });
-    run
-      .catch((error: unknown) => {
-        order.cutAfter = Math.min(order.cutAfter, seq);
-        decided();
+    const place: Place = {
+      order,
+      seq: order.next++,
+      previous: order.last,
+      turn: new Turn(),
+    };
+    order.last = place.turn;
+    const failed = (error: unknown) => {
+      order.cutAfter = Math.min(order.cutAfter, place.seq);
+      place.turn.decide();
+      try {
         this.fail(context, error);
-      })
-      .finally(() => {
-        decided();
+      } finally {
         settled();
-      });
+      }
+    };
+    const done = () => {
+      place.turn.decide();
+      settled();
+    };
+    // Steps whose decision is synchronous run without a promise; the first one that has to
+    // wait (a body, a store round trip, a hold, an earlier request, the upstream) returns one.
+    let running: Promise<void> | undefined;
+    try {
+      if (arrival.kind === 'refused') throw arrival.problem;
+      running = this.process(context, arrival, place);
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    if (running === undefined) done();
+    else running.then(done, failed);
   }
 
-  private async process(
+  private process(
     context: RequestContext,
     arrival: Arrival,
-    // Resolves true when the connection was cut by an earlier request's error answer.
-    turn: () => Promise<boolean>,
-  ): Promise<void> {
-    const { req, res } = context;
+    place: Place,
+  ): Promise<void> | undefined {
+    const req = context.req;
     const target = context.target;
     // Anything but origin-form is forward-proxy traffic: allowed hosts only (G-9).
     const upstream =
@@ -187,6 +220,18 @@ export class ProxyPipeline {
         ? this.backend
         : this.forwardProxy.resolve(target);
     context.upstreamOrigin = upstream.origin;
+    if (this.rateLimit.enabled || hasBody(req))
+      return this.limitAndRead(context, arrival, place, upstream);
+    return this.inspect(context, arrival, place, upstream);
+  }
+
+  private async limitAndRead(
+    context: RequestContext,
+    arrival: Arrival,
+    place: Place,
+    upstream: UpstreamTarget,
+  ): Promise<void> {
+    const req = context.req;
     if (this.rateLimit.enabled) await this.rateLimit.check(context.client);
     if (hasBody(req)) {
       // A body still arriving holds no upstream slot (G-6): it is bounded per client and in time.
@@ -209,7 +254,30 @@ export class ProxyPipeline {
         releasePending();
       }
     }
-    const replay = await this.duplicates.observe(context);
+    return this.inspect(context, arrival, place, upstream);
+  }
+
+  private inspect(
+    context: RequestContext,
+    arrival: Arrival,
+    place: Place,
+    upstream: UpstreamTarget,
+  ): Promise<void> | undefined {
+    const replay = this.duplicates.observe(context);
+    if (typeof replay === 'boolean')
+      return this.holdAndForward(context, arrival, place, upstream, replay);
+    return replay.then((replayed) =>
+      this.holdAndForward(context, arrival, place, upstream, replayed),
+    );
+  }
+
+  private holdAndForward(
+    context: RequestContext,
+    arrival: Arrival,
+    place: Place,
+    upstream: UpstreamTarget,
+    replay: boolean,
+  ): Promise<void> | undefined {
     this.malicious.check(context);
     const backend = upstream === this.backend;
     const hedged =
@@ -218,33 +286,69 @@ export class ProxyPipeline {
     // and a hold never takes a call past its timeout.
     let holdCapMs = Infinity;
     if (hedged) {
-      res.setHeader(HEDGE_COPIES_HEADER, '0');
+      context.res.setHeader(HEDGE_COPIES_HEADER, '0');
       holdCapMs =
         this.hedging.deadlineMs(context) -
         (performance.now() - context.startedAt);
     }
     if (replay && (!hedged || this.config.DUPLICATE_DELAY_HEDGED))
-      await this.duplicates.hold(context, holdCapMs);
-    const cut = await turn();
-    if (context.abandoned) return;
-    if (cut) {
+      return this.duplicates
+        .hold(context, holdCapMs)
+        .then(() => this.inTurn(context, arrival, place, upstream, hedged));
+    return this.inTurn(context, arrival, place, upstream, hedged);
+  }
+
+  // Earlier requests on the connection are decided first; after an error answer, nothing
+  // more on it is forwarded.
+  private inTurn(
+    context: RequestContext,
+    arrival: Arrival,
+    place: Place,
+    upstream: UpstreamTarget,
+    hedged: boolean,
+  ): Promise<void> | undefined {
+    const previous = place.previous;
+    if (previous === undefined || previous.decided) {
+      place.turn.decide();
+      return this.send(context, arrival, place, upstream, hedged);
+    }
+    return previous.wait().then(() => {
+      place.turn.decide();
+      return this.send(context, arrival, place, upstream, hedged);
+    });
+  }
+
+  private send(
+    context: RequestContext,
+    arrival: Arrival,
+    place: Place,
+    upstream: UpstreamTarget,
+    hedged: boolean,
+  ): Promise<void> | undefined {
+    if (context.abandoned) return undefined;
+    if (place.seq > place.order.cutAfter) {
       context.decision = 'rejected';
       context.error = 'connection-closed';
-      res.destroy();
-      return;
+      context.res.destroy();
+      return undefined;
     }
-    if (arrival.kind === 'websocket') {
-      await this.tunnels.open(context, upstream, arrival.head);
-      return;
-    }
+    if (arrival.kind === 'websocket')
+      return this.tunnels.open(context, upstream, arrival.head);
     // Only now is the upstream working on it: a slot is taken (G-6).
     const release = this.inFlight.acquire();
+    let exchange: Promise<void>;
     try {
-      if (hedged) await this.hedging.serve(context);
-      else await this.proxy.forward(context, upstream);
-    } finally {
+      exchange = hedged
+        ? this.hedging.serve(context)
+        : this.proxy.forward(context, upstream);
+    } catch (error) {
       release();
+      throw error;
     }
+    return exchange.then(release, (error: unknown) => {
+      release();
+      throw error;
+    });
   }
 
   private fail(context: RequestContext, error: unknown): void {

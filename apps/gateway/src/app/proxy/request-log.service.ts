@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { BaseLogger } from '@gatehouse/shared/logging';
 import { PinoLogger } from '@gatehouse/shared/logging';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -8,8 +9,16 @@ import type { RequestContext } from '../request/request-context';
 // G-4: exactly one JSON line per proxied request, written when its response is done.
 @Injectable()
 export class RequestLogService {
+  // The proxied path runs outside any request-scoped logger context, so the logger it gets is
+  // always the root one: it is looked up once, not through the async context per line.
+  private root: BaseLogger | undefined;
+
   constructor(private readonly logger: PinoLogger) {
     this.logger.setContext('proxy');
+  }
+
+  private get out(): BaseLogger {
+    return (this.root ??= this.logger.logger);
   }
 
   write(context: RequestContext): void {
@@ -46,13 +55,13 @@ export class RequestLogService {
         : context.decision === 'forwarded' || context.decision === 'delayed'
           ? 'info'
           : 'warn';
-    this.logger.logger[level](line, 'request');
+    this.out[level](line, 'request');
   }
 
   // A request Node's parser refused before it became a request (slow or oversized headers,
   // bad bytes): still one line, with the status the client was sent.
   writeRefused(socket: Socket, status: number, error: string): void {
-    this.logger.logger.warn(
+    this.out.warn(
       {
         requestId: randomUUID(),
         client: socket.remoteAddress ?? 'unknown',

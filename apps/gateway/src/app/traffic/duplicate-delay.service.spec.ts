@@ -85,4 +85,27 @@ describe('DuplicateDelay (G-3)', () => {
     await expect(interceptor.observe(ctx)).resolves.toBe(false);
     expect(ctx.decision).toBe('forwarded');
   });
+
+  it('decides at once, without a promise, when the store swaps in the process', () => {
+    const store = new MemoryStore({
+      maxClients: 10,
+      ttlMs: 60_000,
+      maxPaths: 10,
+    });
+    const interceptor = new DuplicateDelay(store, config);
+    expect(interceptor.observe(context('a'))).toBe(false);
+    expect(interceptor.observe(context('a'))).toBe(true);
+    expect(interceptor.observe(context('a', 'other'))).toBe(false);
+  });
+
+  it('fails open at once when an in-process swap throws', () => {
+    const broken = {
+      swapLastRequest: () => Promise.reject(new Error('unused')),
+      swapLastRequestNow: () => {
+        throw new Error('down');
+      },
+    } as unknown as GatewayStore;
+    const interceptor = new DuplicateDelay(broken, config);
+    expect(interceptor.observe(context('a'))).toBe(false);
+  });
 });

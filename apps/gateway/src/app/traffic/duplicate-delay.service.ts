@@ -23,20 +23,22 @@ export class DuplicateDelay {
 
   // Records the request as the client's latest and says whether it replays the one before.
   // Every request that gets this far counts, blocked ones too: they are "a request in between".
-  async observe(context: RequestContext): Promise<boolean> {
+  // A store that swaps in the process answers at once, without a promise.
+  observe(context: RequestContext): boolean | Promise<boolean> {
     // A body too large to fingerprint still counts as "a request in between", so it gets a unique print.
     const fingerprint = context.bodyComplete
       ? requestFingerprint(context.req, context.body)
       : randomUUID();
+    const store = this.store;
     try {
-      const previous = await this.store.swapLastRequest(
-        context.client,
-        fingerprint,
-      );
-      return previous === fingerprint;
+      if (store.swapLastRequestNow !== undefined)
+        return (
+          store.swapLastRequestNow(context.client, fingerprint) === fingerprint
+        );
+      return store
+        .swapLastRequest(context.client, fingerprint)
+        .then((previous) => previous === fingerprint, failOpen);
     } catch {
-      // Fail open: a store outage must not stop traffic. The store logs the outage
-      // once, not once per request.
       return false;
     }
   }
@@ -67,4 +69,10 @@ export class DuplicateDelay {
       this.held--;
     }
   }
+}
+
+// Fail open: a store outage must not stop traffic. The store logs the outage once, not once
+// per request.
+function failOpen(): boolean {
+  return false;
 }

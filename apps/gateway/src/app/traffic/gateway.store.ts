@@ -19,6 +19,8 @@ export interface GatewayStore {
   readonly kind: 'memory' | 'redis';
   // Records `fingerprint` as the client's last request and returns the one it replaced, in one atomic step.
   swapLastRequest(client: string, fingerprint: string): Promise<string | null>;
+  // The same swap done at once, for stores that hold the state in the process (no promise).
+  swapLastRequestNow?(client: string, fingerprint: string): string | null;
   // Adds a batch of per-decision request counts and per-path counts.
   addTraffic(
     decisions: Readonly<DecisionCounts>,

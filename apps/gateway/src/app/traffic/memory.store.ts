@@ -35,10 +35,14 @@ export class MemoryStore implements GatewayStore {
   }
 
   swapLastRequest(client: string, fingerprint: string): Promise<string | null> {
+    return Promise.resolve(this.swapLastRequestNow(client, fingerprint));
+  }
+
+  swapLastRequestNow(client: string, fingerprint: string): string | null {
     // Synchronous get-then-set: nothing can interleave on one event loop.
     const previous = this.lastRequest.get(client) ?? null;
     this.lastRequest.set(client, fingerprint);
-    return Promise.resolve(previous);
+    return previous;
   }
 
   addTraffic(

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { createLogger } from './logger.factory';
+import pino from 'pino';
+import { createLogger, isoTime } from './logger.factory';
 
 describe('createLogger', () => {
   it('writes one JSON line per event with the service name and redacted secrets', async () => {
@@ -37,5 +38,22 @@ describe('createLogger', () => {
     });
     expect(lines[0]).not.toMatch(/hunter2|sid=1|e\.y\.j/);
     expect(line.req.headers.authorization).toBe('[redacted]');
+  });
+});
+
+describe('isoTime', () => {
+  it("writes the same time field as pino's isoTime, cached within one millisecond", () => {
+    const now = jest.spyOn(Date, 'now');
+    try {
+      now.mockReturnValue(1_700_000_000_123);
+      const first = isoTime();
+      expect(first).toBe(pino.stdTimeFunctions.isoTime());
+      expect(first).toBe(',"time":"2023-11-14T22:13:20.123Z"');
+      expect(isoTime()).toBe(first);
+      now.mockReturnValue(1_700_000_000_124);
+      expect(isoTime()).toBe(',"time":"2023-11-14T22:13:20.124Z"');
+    } finally {
+      now.mockRestore();
+    }
   });
 });

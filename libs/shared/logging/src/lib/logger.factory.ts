@@ -38,6 +38,19 @@ export interface LoggingOptions {
   forRoutes?: Params['forRoutes'];
 }
 
+// pino's isoTime builds a Date and its ISO string for every line. The string only changes
+// once a millisecond, so it is built once per millisecond: the `time` field is the same.
+let cachedMs = -1;
+let cachedTime = '';
+export function isoTime(): string {
+  const now = Date.now();
+  if (now !== cachedMs) {
+    cachedMs = now;
+    cachedTime = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return cachedTime;
+}
+
 export function loggerOptions(options: LoggingOptions): LoggerOptions {
   return {
     level: options.level,
@@ -45,7 +58,7 @@ export function loggerOptions(options: LoggingOptions): LoggerOptions {
       service: options.service,
       version: options.version ?? process.env['npm_package_version'] ?? '0.0.0',
     },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },
   };
