@@ -37,9 +37,11 @@ describe('G-7 hedged requests (GET /api/smart) against the real backend', () => 
     expect(result.headers.get('x-hedge-copies')).toBe('3');
     expect(result.ms).toBeGreaterThanOrEqual(540);
     expect(result.ms).toBeLessThan(1500);
+    // Arrival times at the backend: the first copy can arrive late on a loaded machine, which
+    // narrows the gap; the extra copies still wait most of HEDGE_AFTER_MS.
     const [first, second, third] = await workTimestamps(backend);
-    expect(second - first).toBeGreaterThanOrEqual(480);
-    expect(third - first).toBeGreaterThanOrEqual(480);
+    expect(second - first).toBeGreaterThanOrEqual(400);
+    expect(third - first).toBeGreaterThanOrEqual(400);
     const line = await gateway.waitForLog(
       (l) => l['msg'] === 'request' && l['path'] === '/api/smart',
     );
