@@ -40,7 +40,7 @@ describe('S-3: the scan apps start before their database', () => {
     // startApp resolves once /health/live answers: the app is listening.
     apps = await Promise.all(
       ['ingest', 'status', 'processor'].map((app) =>
-        startApp(app, { env, timeoutMs: 10_000 }),
+        startApp(app, { env, timeoutMs: 10_000, readyPath: '/health/live' }),
       ),
     );
     [ingest, status, processor] = apps;

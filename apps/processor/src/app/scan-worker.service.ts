@@ -211,10 +211,12 @@ export class ScanWorkerService
       );
       return true;
     } catch (error) {
-      this.logger.warn(
-        { err: error, workerId: this.workerId },
-        'scan store not ready; retrying with back-off',
-      );
+      // An unreachable store is logged once per outage by ScanStoreConnection.
+      if (!isStoreUnavailable(error))
+        this.logger.warn(
+          { err: error, workerId: this.workerId },
+          'preparing the open-work queue failed; retrying with back-off',
+        );
       return false;
     }
   }

@@ -1,4 +1,9 @@
-import { AppProcess, eventually, startApp } from '@gatehouse/shared/testing';
+import {
+  AppProcess,
+  eventually,
+  startApp as startAnyApp,
+  StartAppOptions,
+} from '@gatehouse/shared/testing';
 import type {
   ScanListResponse,
   ScanSummaryResponse,
@@ -135,4 +140,11 @@ export async function stopAll(apps: (AppProcess | undefined)[]): Promise<void> {
   await Promise.all(apps.map((app) => app?.stop('SIGKILL')));
 }
 
-export { startApp };
+// The scan apps listen before their database is reachable (S-3): a test that needs them working
+// waits for readiness, not just for the socket.
+export function startApp(
+  app: string,
+  options: StartAppOptions = {},
+): Promise<AppProcess> {
+  return startAnyApp(app, { readyPath: '/health/ready', ...options });
+}
