@@ -1,6 +1,6 @@
 import { loadConfig } from '@gatehouse/shared/config';
 import type { PinoLogger } from '@gatehouse/shared/logging';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import {
   createServer,
   IncomingMessage,
@@ -246,6 +246,8 @@ describe('ProxyPipeline (G-1..G-6)', () => {
       expect(line.error).toBe('ECONNREFUSED');
       // The failure also went to the upstream error file, one JSON line.
       const file = await eventually(() => {
+        // The file is created by the first append, which lands after the answer.
+        if (!existsSync(down.config.UPSTREAM_ERROR_LOG)) return undefined;
         const text = readFileSync(down.config.UPSTREAM_ERROR_LOG, 'utf8');
         return text.includes('/gone') ? text : undefined;
       });
