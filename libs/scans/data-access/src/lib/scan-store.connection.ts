@@ -7,6 +7,7 @@ import {
 import { InjectConnection } from '@nestjs/mongoose';
 import { InjectPinoLogger, PinoLogger } from '@gatehouse/shared/logging';
 import type { Connection } from 'mongoose';
+import { ScanStoreSetup } from './scan-store.setup';
 import { scansConnectionOptions } from './scans-connection-options';
 
 export const SCAN_STORE_OPTIONS = Symbol('SCAN_STORE_OPTIONS');
@@ -23,8 +24,8 @@ export interface ScanStoreOptions {
 
 // S-3: the scan apps start and listen with MongoDB down, report not-ready, and recover by
 // themselves. The driver reconnects a connection that was once up; a first connection that
-// failed is retried here, with back-off, for as long as the app runs. Once connected, every
-// registered model's indexes are built before the store counts as up, so that no write lands
+// failed is retried here, with back-off, for as long as the app runs. Once connected, the
+// indexes are built (ScanStoreSetup) before the store counts as up, so that no write lands
 // before the unique indexes that guard it. Each outage and each recovery is one log line.
 @Injectable()
 export class ScanStoreConnection
@@ -41,6 +42,7 @@ export class ScanStoreConnection
   constructor(
     @InjectConnection() private readonly connection: Connection,
     @Inject(SCAN_STORE_OPTIONS) private readonly options: ScanStoreOptions,
+    private readonly setup: ScanStoreSetup,
     @InjectPinoLogger(ScanStoreConnection.name)
     private readonly logger: PinoLogger,
   ) {}
@@ -106,7 +108,7 @@ export class ScanStoreConnection
     while (!this.closed && !this.prepared) {
       try {
         if (this.connection.readyState !== 1) await this.connect();
-        await this.buildIndexes();
+        await this.setup.ensureIndexes();
         this.prepared = true;
         this.announce();
       } catch (error) {
@@ -134,12 +136,6 @@ export class ScanStoreConnection
         ),
       );
     this.reached();
-  }
-
-  // Every model registered on this connection, so a new collection cannot be forgotten.
-  private async buildIndexes(): Promise<void> {
-    for (const model of Object.values(this.connection.models))
-      await model.createIndexes();
   }
 
   private reached(): void {
