@@ -99,16 +99,15 @@ export class HedgedRouteHandler {
         headers: { allow: 'GET, HEAD' },
       });
     }
+    const deadlineMs = this.deadlineMs(context);
     const remainingMs = Math.floor(
-      this.deadlineMs(context) - (performance.now() - context.startedAt),
+      deadlineMs - (performance.now() - context.startedAt),
     );
-    if (remainingMs <= 0) throw new HedgeTimeoutError(this.deadlineMs(context));
+    if (remainingMs <= 0) throw new HedgeTimeoutError(deadlineMs);
     const upstreamPath = smart ? SMART_UPSTREAM_PATH : context.target;
+    // The pipeline cuts the exchange when the client leaves before its answer.
     const abort = new AbortController();
-    const onClose = (): void => {
-      if (!res.writableFinished) abort.abort();
-    };
-    res.once('close', onClose);
+    context.exchange = { abort: () => abort.abort() };
     try {
       const { value: answer, copies } = await hedgedCall(
         (signal) => this.attempt(context, upstreamPath, signal),
@@ -137,7 +136,7 @@ export class HedgedRouteHandler {
         res.setHeader(HEDGE_COPIES_HEADER, String(copies));
       throw error;
     } finally {
-      res.off('close', onClose);
+      context.exchange = undefined;
     }
   }
 

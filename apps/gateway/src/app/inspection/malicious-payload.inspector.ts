@@ -102,8 +102,12 @@ export class MaliciousPayloadInspector {
       });
     }
     for (const decoding of decodings.decodings) {
-      const head = decode(decoded.bytes.subarray(0, 64), decoding);
-      if (!labelled && !mayCarryKey(head)) continue;
+      // An unlabelled body is scanned only when its start could hold the key.
+      if (
+        !labelled &&
+        !mayCarryKey(decode(decoded.bytes.subarray(0, 64), decoding))
+      )
+        continue;
       const result = this.scanner.scan(decode(decoded.bytes, decoding));
       if (result.kind === 'too-deep') {
         throw new ProblemException({

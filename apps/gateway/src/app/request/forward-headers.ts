@@ -1,6 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import { REQUEST_ID_HEADER } from '@gatehouse/shared/logging';
-import { connectionTokens, isHopByHop } from './hop-by-hop';
+import {
+  addConnectionTokens,
+  connectionTokens,
+  isHopByHop,
+  NO_CONNECTION_TOKENS,
+} from './hop-by-hop';
 
 // Set by the gateway itself, so the client's copy is dropped and replaced.
 const REPLACED = new Set([
@@ -112,16 +117,13 @@ export function clientResponseHeadersFromRaw(
     names[i >> 1] = name;
     if (name === 'connection') {
       listed ??= new Set<string>();
-      for (const token of raw[i + 1].toString('latin1').split(',')) {
-        const listedName = token.trim().toLowerCase();
-        if (listedName !== '') listed.add(listedName);
-      }
+      addConnectionTokens(raw[i + 1].toString('latin1'), listed);
     }
   }
   const headers: Record<string, string | string[]> = {};
   for (let i = 0; i < count; i += 2) {
     const name = names[i >> 1];
-    if (isHopByHop(name, listed ?? NONE_LISTED)) continue;
+    if (isHopByHop(name, listed ?? NO_CONNECTION_TOKENS)) continue;
     const value = raw[i + 1].toString('latin1');
     const existing = headers[name];
     if (name === '__proto__')
@@ -138,5 +140,3 @@ export function clientResponseHeadersFromRaw(
   headers[REQUEST_ID_HEADER] = requestId;
   return headers;
 }
-
-const NONE_LISTED: ReadonlySet<string> = new Set<string>();

@@ -19,15 +19,20 @@ export function connectionTokens(
     const name = rawHeaders[i];
     if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
     tokens ??= new Set<string>();
-    for (const token of rawHeaders[i + 1].split(',')) {
-      const listed = token.trim().toLowerCase();
-      if (listed !== '') tokens.add(listed);
-    }
+    addConnectionTokens(rawHeaders[i + 1], tokens);
   }
-  return tokens ?? NONE;
+  return tokens ?? NO_CONNECTION_TOKENS;
 }
 
-const NONE: ReadonlySet<string> = new Set<string>();
+// Adds the names one Connection header value lists, lower-cased.
+export function addConnectionTokens(value: string, into: Set<string>): void {
+  for (const token of value.split(',')) {
+    const listed = token.trim().toLowerCase();
+    if (listed !== '') into.add(listed);
+  }
+}
+
+export const NO_CONNECTION_TOKENS: ReadonlySet<string> = new Set<string>();
 
 export function isHopByHop(
   lowerName: string,
