@@ -72,14 +72,7 @@ export class ScansController {
   @ApiJsonResponse(200, 'The scan', schemaRef('ScanView'))
   @ApiProblemResponses(400, 404, 503)
   async get(@Param('id') id: string): Promise<ScanView> {
-    if (!UUID_V4.test(id)) {
-      throw new ProblemException({
-        status: HttpStatus.BAD_REQUEST,
-        title: 'Bad Request',
-        detail: 'A scan id is a UUID v4.',
-        type: 'invalid-scan-id',
-      });
-    }
+    assertScanId(id);
     const scan = await this.scans.findById(id.toLowerCase());
     if (!scan) {
       throw new ScanNotFoundException(id);

@@ -1,6 +1,5 @@
 import type { Model } from 'mongoose';
-import { isFerretDb } from './guarded-update';
-import { isDuplicateKey } from './is-duplicate-key';
+import { insertIfAbsent, isFerretDb } from './guarded-update';
 import { ScanAttempt } from './scan-attempt.schema';
 
 export function attemptKey(scanId: string, seq: number): string {
@@ -13,14 +12,8 @@ export class AttemptLog {
   constructor(private readonly entries: Model<ScanAttempt>) {}
 
   // The protocol's only decision point: true for exactly one writer of a given seq.
-  async append(entry: ScanAttempt): Promise<boolean> {
-    try {
-      await this.entries.create(entry);
-      return true;
-    } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
-    }
+  append(entry: ScanAttempt): Promise<boolean> {
+    return insertIfAbsent(this.entries, entry);
   }
 
   get(scanId: string, seq: number): Promise<ScanAttempt | null> {

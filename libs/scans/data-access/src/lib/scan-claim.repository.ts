@@ -56,10 +56,8 @@ export class ScanClaimRepository {
   // Run before the first poll, and retried until it succeeds: builds the indexes and gives every
   // open scan of `scans` its queue entry (idempotent). Returns how many entries it added.
   prepare(): Promise<number> {
-    return inStoreOperation('prepare', async () => {
-      await this.setup.ensureIndexes();
-      return this.setup.enqueueOpenScans();
-    });
+    // enqueueOpenScans builds the indexes first.
+    return inStoreOperation('prepare', () => this.setup.enqueueOpenScans());
   }
 
   // S-4..S-6: every poll first runs its own query for expired leases, so recovery never waits

@@ -37,7 +37,6 @@ export class ScanStoreConnection
   private reason = 'connecting';
   private closed = false;
   private wake: () => void = () => undefined;
-  private readonly waiters: Array<() => void> = [];
 
   constructor(
     @InjectConnection() private readonly connection: Connection,
@@ -73,12 +72,6 @@ export class ScanStoreConnection
     if (this.isUp) return '';
     if (this.connected) return 'building indexes';
     return publicReason(this.reason);
-  }
-
-  // Resolves once the store is up (at once when it is).
-  whenUp(): Promise<void> {
-    if (this.isUp) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   // A round trip to the database, bounded by `timeoutMs`.
@@ -159,7 +152,6 @@ export class ScanStoreConnection
         { event: 'store.up', store: 'mongodb', recovered },
         recovered ? 'scan store reachable again' : 'scan store ready',
       );
-      for (const resolve of this.waiters.splice(0)) resolve();
     } else if (!this.connected && this.announced !== 'down') {
       this.announced = 'down';
       this.logger.warn(

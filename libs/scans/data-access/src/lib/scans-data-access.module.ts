@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { TerminusModule } from '@nestjs/terminus';
 import { scansConnectionOptions } from './scans-connection-options';
 import { ScanAttempt, ScanAttemptSchema } from './scan-attempt.schema';
 import { ScanAttemptReader } from './scan-attempt.reader';
@@ -44,7 +43,6 @@ export class ScansDataAccessModule {
           { name: ScanQueueEntry.name, schema: ScanQueueEntrySchema },
           { name: ScanLease.name, schema: ScanLeaseSchema },
         ]),
-        TerminusModule,
       ],
       providers: [
         { provide: SCAN_STORE_OPTIONS, useValue: options },
@@ -63,7 +61,6 @@ export class ScansDataAccessModule {
         ScanReadRepository,
         ScanStoreConnection,
         ScanStoreSetup,
-        TerminusModule,
       ],
     };
   }
