@@ -65,12 +65,12 @@ export function freePort() {
 }
 
 // A probe that throws counts as "not yet".
-export async function until(probe, timeoutMs, message) {
+export async function until(probe, timeoutMs, message, everyMs = 50) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe().catch(() => false)) return;
     if (Date.now() > deadline) throw new Error(message);
-    await sleep(50);
+    await sleep(everyMs);
   }
 }
 

@@ -12,7 +12,7 @@
 // Uses MONGODB_URI when set, else starts the FerretDB test DB (tools/test-db). Loopback only.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import {
   until,
   waitFor,
 } from './bench-kit.mjs';
+import { testDbBinaryIsCurrent } from '../test-db/current.mjs';
 
 const mongoose = createRequire(join(root, 'package.json'))('mongoose');
 const args = parseArgs(process.argv.slice(2), {
@@ -49,10 +50,14 @@ async function startApp(app, env) {
   const child = spawnLogged(
     `gatehouse-bench-${process.pid}-${app}-${++started}`,
     process.execPath,
-    [join(root, 'dist/apps', app, 'main.js')],
+    // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles every app the run starts.
+    [
+      ...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []),
+      join(root, 'dist/apps', app, 'main.js'),
+    ],
     appEnv(port, env),
   );
-  await waitFor(`http://127.0.0.1:${port}/health/live`, {
+  await waitFor(`http://127.0.0.1:${port}/health/ready`, {
     timeoutMs: 60_000,
     message: `timed out waiting for ${app} to start`,
   });
@@ -67,7 +72,7 @@ async function startDb() {
   if (process.env.MONGODB_URI)
     return { uri: process.env.MONGODB_URI, stop: async () => undefined };
   const binary = join(root, 'tools/test-db/bin/test-db');
-  if (!existsSync(binary))
+  if (!testDbBinaryIsCurrent(join(root, 'tools/test-db'), binary))
     execFileSync('go', ['build', '-o', 'bin/test-db', '.'], {
       cwd: join(root, 'tools/test-db'),
       stdio: 'inherit',
@@ -233,11 +238,13 @@ async function throughput(db, workers, history) {
     ),
   );
   const started = Date.now();
-  // Progress comes from the processors' own counters, so watching costs the database nothing.
+  // Progress comes from the processors' own counters, so watching costs the database nothing;
+  // read every 200 ms, so that scraping costs the processors little (the end is late by < 0.2 s).
   await until(
     async () => (await finished(processors)) >= args.scans,
     600_000,
     'timed out waiting for every scan to finish',
+    200,
   );
   const seconds = (Date.now() - started) / 1_000;
   const counts = await storeCounts(processors);

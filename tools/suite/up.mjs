@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testDbBinaryIsCurrent } from '../test-db/current.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const host = '127.0.0.1';
@@ -115,14 +116,16 @@ function findGo() {
 function buildTestDb() {
   const dir = join(root, 'tools', 'test-db');
   const binary = join(dir, 'bin', 'test-db');
-  if (existsSync(binary)) return binary;
+  if (testDbBinaryIsCurrent(dir, binary)) return binary;
   const go = findGo();
   if (!go)
     fail(
       'building the test database',
       'Go >= 1.24 is required (install it into /usr/local/go), or set MONGODB_URI to a running MongoDB',
     );
-  say('building the test database (first run, about a minute)');
+  say(
+    'building the test database (first run or changed sources, about a minute)',
+  );
   const partial = `${binary}.${process.pid}.tmp`;
   mkdirSync(dirname(binary), { recursive: true });
   try {

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
 )
@@ -21,6 +22,9 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:27017", "TCP address to listen on")
 	dir := flag.String("dir", "", "data directory (created if missing)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	// WAL with synchronous=NORMAL: a commit survives the process being killed, not a power
+	// cut, and costs no fsync. FULL is the durable choice (one fsync per commit).
+	sync := flag.String("sync", "normal", "SQLite synchronous mode: normal or full")
 	flag.Parse()
 
 	// Belt and braces: the embedded package already disables telemetry,
@@ -39,6 +43,10 @@ func main() {
 		fail(err.Error())
 	}
 
+	if *sync != "normal" && *sync != "full" {
+		fail("--sync: want normal or full, got " + *sync)
+	}
+
 	var level slog.Level
 	if err = level.UnmarshalText([]byte(*logLevel)); err != nil {
 		fail("--log-level: " + err.Error())
@@ -50,7 +58,7 @@ func main() {
 		Listener:  ferretdb.ListenerConfig{TCP: *addr},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		SQLiteURL: "file:" + abs + "/?_pragma=synchronous(" + *sync + ")",
 	})
 	if err != nil {
 		fail(err.Error())
@@ -58,6 +66,8 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+
+	go newIDIndexer(abs, logger).run(ctx, 250*time.Millisecond)
 
 	announce("listening", "addr", *addr, "dir", abs)
 	if err = f.Run(ctx); err != nil {

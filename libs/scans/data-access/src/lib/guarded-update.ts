@@ -114,13 +114,16 @@ export async function deleteGuarded<T>(
   return result.deletedCount > 0;
 }
 
-// Inserts unless a document with this _id exists; false when it did.
+// Inserts unless a document with this _id exists; false when it did. Callers build every field,
+// so the driver's insert is used as is: a mongoose document, its validation and a rejected
+// save's error object would cost more than the insert itself on the claim path, where losing
+// the race is common.
 export async function insertIfAbsent<T>(
   model: Model<T>,
   doc: Partial<T>,
 ): Promise<boolean> {
   try {
-    await model.create(doc);
+    await model.collection.insertOne(doc as Record<string, unknown>);
     return true;
   } catch (error) {
     if (isDuplicateKey(error)) return false;

@@ -52,6 +52,14 @@ export class ScanStoreSetup {
   async enqueueOpenScans(): Promise<number> {
     return guardStore(async () => {
       await this.ensureIndexes();
+      // Entries already there are read first (open work is small), so a restart over a long
+      // backlog writes nothing rather than one rejected insert per queued scan.
+      const present = new Set(
+        [
+          ...(await this.queue.find({}, { _id: 1 }).lean()),
+          ...(await this.leases.find({}, { _id: 1 }).lean()),
+        ].map((entry) => entry._id),
+      );
       let enqueued = 0;
       const open = this.scans
         .find(
@@ -70,6 +78,7 @@ export class ScanStoreSetup {
         .lean<OpenScanRow[]>()
         .cursor();
       for await (const scan of open) {
+        if (present.has(scan.scanId)) continue;
         if (await this.enqueue(scan)) enqueued++;
       }
       return enqueued;

@@ -1,5 +1,12 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,11 +45,12 @@ function findGo(): string {
   throw new Error(GO_MISSING);
 }
 
-// Built once and cached: a cold build of FerretDB takes over a minute on two cores.
+// Built once and cached: a cold build of FerretDB takes over a minute on two cores. Rebuilt when
+// a source is newer than the binary (tools/test-db/current.mjs makes the same check for scripts).
 export function testDbBinary(): string {
   const dir = join(workspaceRoot(), 'tools', 'test-db');
   const binary = join(dir, 'bin', 'test-db');
-  if (existsSync(binary)) return binary;
+  if (builtFromCurrentSources(dir, binary)) return binary;
   const go = findGo();
   // Build to a private name and rename, so parallel test runs never execute a half-written file.
   const partial = `${binary}.${process.pid}.tmp`;
@@ -58,6 +66,14 @@ export function testDbBinary(): string {
   }
   renameSync(partial, binary);
   return binary;
+}
+
+function builtFromCurrentSources(dir: string, binary: string): boolean {
+  if (!existsSync(binary)) return false;
+  const built = statSync(binary).mtimeMs;
+  return readdirSync(dir)
+    .filter((name) => /\.go$|^go\.(mod|sum)$/.test(name))
+    .every((name) => statSync(join(dir, name)).mtimeMs <= built);
 }
 
 function portOpen(port: number): Promise<boolean> {
