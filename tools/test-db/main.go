@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -41,6 +42,13 @@ func main() {
 	}
 	if err = os.MkdirAll(abs, 0o755); err != nil {
 		fail(err.Error())
+	}
+
+	// A test database on a machine with memory to spare: collect garbage a quarter as often
+	// (the heap may grow to 5x the live data instead of 2x), so that less of each command's CPU
+	// goes to the collector. GOGC, when set, still wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
 	}
 
 	if *sync != "normal" && *sync != "full" {
