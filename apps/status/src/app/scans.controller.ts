@@ -8,11 +8,11 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
-  ScanAttemptReader,
   ScanAttemptView,
   ScanReadRepository,
   ScanStoreReadyGuard,
   ScanSummary,
+  toScanAttemptView,
   toScanView,
 } from '@gatehouse/scans/data-access';
 import {
@@ -37,10 +37,7 @@ const UUID_V4 =
 @Controller('scans')
 @UseGuards(ScanStoreReadyGuard)
 export class ScansController {
-  constructor(
-    private readonly scans: ScanReadRepository,
-    private readonly attemptLog: ScanAttemptReader,
-  ) {}
+  constructor(private readonly scans: ScanReadRepository) {}
 
   @Get()
   @ApiOperation({ summary: 'List scans, newest first (S-11)' })
@@ -92,7 +89,8 @@ export class ScansController {
     const scanId = id.toLowerCase();
     const scan = await this.scans.findById(scanId);
     if (!scan) throw new ScanNotFoundException(id);
-    return { scanId, items: await this.attemptLog.list(scanId) };
+    const history = await this.scans.history(scanId);
+    return { scanId, items: history.map(toScanAttemptView) };
   }
 }
 

@@ -1,6 +1,6 @@
 export * from './lib/is-duplicate-key';
-export * from './lib/scan-attempt.reader';
 export * from './lib/scan-attempt.schema';
+export * from './lib/scan-attempt.view';
 export * from './lib/scan-claim.repository';
 export * from './lib/scan-claim.types';
 export * from './lib/scan-cursor';

@@ -101,15 +101,17 @@ export class ScanReadRepository {
     });
   }
 
-  // The scan's history: claims and the end, in order, read by _id one entry at a time.
-  async history(scanId: string): Promise<ScanAttempt[]> {
+  // The scan's history (O-1): claims and the end, oldest first, read by _id one entry at a time
+  // (the log's seqs have no gaps), so it costs the same however long the log of all scans is.
+  async history(scanId: string, limit = 100): Promise<ScanAttempt[]> {
     return guardStore(async () => {
       const entries: ScanAttempt[] = [];
-      for (let seq = 1; ; seq++) {
+      for (let seq = 1; seq <= limit; seq++) {
         const entry = await this.log.get(scanId, seq);
         if (!entry) return entries;
         entries.push(entry);
       }
+      return entries;
     });
   }
 }

@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { scansConnectionOptions } from './scans-connection-options';
 import { ScanAttempt, ScanAttemptSchema } from './scan-attempt.schema';
-import { ScanAttemptReader } from './scan-attempt.reader';
 import {
   SCAN_STORE_OPTIONS,
   ScanStoreConnection,
@@ -47,7 +46,6 @@ export class ScansDataAccessModule {
       providers: [
         { provide: SCAN_STORE_OPTIONS, useValue: options },
         ScanStoreConnection,
-        ScanAttemptReader,
         ScanClaimRepository,
         ScanIntakeRepository,
         ScanReadRepository,
@@ -55,7 +53,6 @@ export class ScansDataAccessModule {
         ScanStoreSetup,
       ],
       exports: [
-        ScanAttemptReader,
         ScanClaimRepository,
         ScanIntakeRepository,
         ScanReadRepository,

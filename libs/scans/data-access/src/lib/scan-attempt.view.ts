@@ -1,0 +1,30 @@
+import type { ScanAttempt } from './scan-attempt.schema';
+
+// One entry of a scan's attempt log as the status API shows it (O-1).
+export interface ScanAttemptView {
+  seq: number;
+  kind: 'claim' | 'end';
+  attempt: number;
+  workerId: string;
+  at: string;
+  leaseUntil: string | null;
+  released: boolean;
+  status: string | null;
+  error: string | null;
+}
+
+export function toScanAttemptView(entry: ScanAttempt): ScanAttemptView {
+  return {
+    seq: entry.seq,
+    kind: entry.kind,
+    attempt: entry.attempt,
+    workerId: entry.workerId,
+    at: new Date(entry.at).toISOString(),
+    leaseUntil: entry.leaseUntil
+      ? new Date(entry.leaseUntil).toISOString()
+      : null,
+    released: entry.released === true,
+    status: entry.status ?? null,
+    error: entry.error ?? null,
+  };
+}
