@@ -70,14 +70,7 @@ export async function updateGuarded<T>(
   update: UpdateQuery<T>,
 ): Promise<boolean> {
   if (await isFerretDb(model.db)) {
-    const doc = await model
-      .findOne({ _id: id } as FilterQuery<T>, {
-        status: 1,
-        attempts: 1,
-        workerId: 1,
-      })
-      .lean<Guarded>();
-    if (!doc || !guardHolds(doc, guard)) return false;
+    if (!(await holdsOnRead(model, id, guard))) return false;
     const result = await model.updateOne({ _id: id } as FilterQuery<T>, update);
     return result.matchedCount > 0;
   }
@@ -95,14 +88,7 @@ export async function deleteGuarded<T>(
   guard: UpdateGuard,
 ): Promise<boolean> {
   if (await isFerretDb(model.db)) {
-    const doc = await model
-      .findOne({ _id: id } as FilterQuery<T>, {
-        status: 1,
-        attempts: 1,
-        workerId: 1,
-      })
-      .lean<Guarded>();
-    if (!doc || !guardHolds(doc, guard)) return false;
+    if (!(await holdsOnRead(model, id, guard))) return false;
     return (
       (await model.deleteOne({ _id: id } as FilterQuery<T>)).deletedCount > 0
     );
@@ -112,6 +98,22 @@ export async function deleteGuarded<T>(
     ...guardFilter(guard),
   } as FilterQuery<T>);
   return result.deletedCount > 0;
+}
+
+// The FerretDB side of both: the guard checked on a read by _id.
+async function holdsOnRead<T>(
+  model: Model<T>,
+  id: unknown,
+  guard: UpdateGuard,
+): Promise<boolean> {
+  const doc = await model
+    .findOne({ _id: id } as FilterQuery<T>, {
+      status: 1,
+      attempts: 1,
+      workerId: 1,
+    })
+    .lean<Guarded>();
+  return doc !== null && guardHolds(doc, guard);
 }
 
 // Inserts unless a document with this _id exists; false when it did. Callers build every field,
