@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -24,11 +25,20 @@ import (
 type idIndexer struct {
 	dir    string
 	logger *slog.Logger
-	dbs    map[string]*sql.DB // per database file
+	files  map[string]*sweptFile
+}
+
+// One database file and the connection the sweep keeps to it. A database that is dropped and
+// created again is a new file under the same name: the sweep notices and reconnects, so it
+// neither misses the new file nor keeps the deleted one open.
+type sweptFile struct {
+	db      *sql.DB
+	info    os.FileInfo
+	lastErr string // logged once, not every sweep
 }
 
 func newIDIndexer(dir string, logger *slog.Logger) *idIndexer {
-	return &idIndexer{dir: dir, logger: logger, dbs: map[string]*sql.DB{}}
+	return &idIndexer{dir: dir, logger: logger, files: map[string]*sweptFile{}}
 }
 
 const idIndexSuffix = "_gatehouse_id_lookup"
@@ -37,8 +47,8 @@ func (x *idIndexer) run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	defer func() {
-		for _, db := range x.dbs {
-			_ = db.Close()
+		for _, f := range x.files {
+			_ = f.db.Close()
 		}
 	}()
 	for {
@@ -52,25 +62,56 @@ func (x *idIndexer) run(ctx context.Context, every time.Duration) {
 }
 
 func (x *idIndexer) sweep(ctx context.Context) {
-	files, err := filepath.Glob(filepath.Join(x.dir, "*.sqlite"))
+	names, err := filepath.Glob(filepath.Join(x.dir, "*.sqlite"))
 	if err != nil {
 		return
 	}
-	for _, file := range files {
-		db, ok := x.dbs[file]
-		if !ok {
-			// Same pragmas as FerretDB's pool: wait for its write locks rather than fail.
-			db, err = sql.Open("sqlite", "file:"+file+"?_pragma=busy_timeout(10000)")
+	seen := make(map[string]bool, len(names))
+	for _, name := range names {
+		seen[name] = true
+		info, err := os.Stat(name)
+		if err != nil {
+			continue
+		}
+		f := x.files[name]
+		if f != nil && !os.SameFile(f.info, info) {
+			_ = f.db.Close()
+			f = nil
+		}
+		if f == nil {
+			// Same busy timeout as FerretDB's pool: wait for its write locks rather than fail.
+			db, err := sql.Open("sqlite", "file:"+name+"?_pragma=busy_timeout(10000)")
 			if err != nil {
 				continue
 			}
 			db.SetMaxOpenConns(1)
-			x.dbs[file] = db
+			f = &sweptFile{db: db, info: info}
+			x.files[name] = f
 		}
-		if err = x.indexTables(ctx, db); err != nil && ctx.Err() == nil {
-			x.logger.Warn("id index sweep failed", "file", filepath.Base(file), "error", err.Error())
+		err = x.indexTables(ctx, f.db)
+		if ctx.Err() != nil {
+			return
+		}
+		if msg := errorText(err); msg != f.lastErr {
+			f.lastErr = msg
+			if msg != "" {
+				x.logger.Warn("id index sweep failed", "file", filepath.Base(name), "error", msg)
+			}
 		}
 	}
+	for name, f := range x.files {
+		if !seen[name] {
+			_ = f.db.Close()
+			delete(x.files, name)
+		}
+	}
+}
+
+func errorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 func (x *idIndexer) indexTables(ctx context.Context, db *sql.DB) error {

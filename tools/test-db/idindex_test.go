@@ -54,32 +54,7 @@ func TestIDLookupsUseAnIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "lookups.sqlite"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var table string
-	if err = db.QueryRowContext(ctx, `SELECT table_name FROM _ferretdb_collections WHERE name = 'docs'`).Scan(&table); err != nil {
-		t.Fatal(err)
-	}
-
-	// The index appears within a few sweeps, and SQLite's plan for the lookup then uses it.
-	// EXPLAIN reads no table, so a connection never notices a schema change through it: each
-	// check opens its own. (FerretDB's queries read the table, and re-plan when the schema moves.)
-	file := "file:" + filepath.Join(dir, "lookups.sqlite")
-	var plan string
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		plan = queryPlan(ctx, t, file, fmt.Sprintf(pushedDownLookup, table))
-		if strings.Contains(plan, "USING INDEX "+table+idIndexSuffix) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the _id lookup still reads the whole table; plan: %s; schema: %s", plan, schema(ctx, t, db))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-
+	expectIndexedLookup(ctx, t, dir)
 	// FerretDB's behaviour is unchanged: the lookup answers, _id stays unique, and the extra
 	// index is not one of the collection's indexes.
 	var got bson.M
@@ -98,15 +73,47 @@ func TestIDLookupsUseAnIndex(t *testing.T) {
 	if len(specs) != 1 || specs[0].Name != "_id_" {
 		t.Fatalf("listIndexes shows more than _id_: %v", specs)
 	}
+
+	// A database dropped and created again is a new file under the same name: indexed too.
+	if err = client.Database("lookups").Drop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = coll.InsertMany(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	expectIndexedLookup(ctx, t, dir)
 }
 
-func queryPlan(ctx context.Context, t *testing.T, file, query string) string {
+// Waits until SQLite's plan for the lookup on lookups.docs uses the sweep's index. EXPLAIN reads
+// no table, so a connection never notices a schema change through it: each check opens its own.
+// (FerretDB's queries read the table, and re-plan when the schema moves.)
+func expectIndexedLookup(ctx context.Context, t *testing.T, dir string) {
+	t.Helper()
+	file := "file:" + filepath.Join(dir, "lookups.sqlite")
+	var plan, table string
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		table, plan = lookupPlan(ctx, t, file)
+		if strings.Contains(plan, "USING INDEX "+table+idIndexSuffix) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the _id lookup on %s still reads the whole table; plan: %s", table, plan)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func lookupPlan(ctx context.Context, t *testing.T, file string) (table, plan string) {
+	t.Helper()
 	db, err := sql.Open("sqlite", file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, `"doc-1"`)
+	if err = db.QueryRowContext(ctx, `SELECT table_name FROM _ferretdb_collections WHERE name = 'docs'`).Scan(&table); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+fmt.Sprintf(pushedDownLookup, table), `"doc-1"`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +127,7 @@ func queryPlan(ctx context.Context, t *testing.T, file, query string) string {
 		}
 		details = append(details, detail)
 	}
-	return strings.Join(details, "; ")
+	return table, strings.Join(details, "; ")
 }
 
 type testWriter struct{ t *testing.T }
