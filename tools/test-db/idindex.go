@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -23,22 +22,13 @@ import (
 // and FerretDB never lists or drops it (dropping the collection drops the table and the index).
 // New collections get theirs within one sweep interval; a lookup before that is only slower.
 type idIndexer struct {
-	dir    string
-	logger *slog.Logger
-	files  map[string]*sweptFile
-}
-
-// One database file and the connection the sweep keeps to it. A database that is dropped and
-// created again is a new file under the same name: the sweep notices and reconnects, so it
-// neither misses the new file nor keeps the deleted one open.
-type sweptFile struct {
-	db      *sql.DB
-	info    os.FileInfo
-	lastErr string // logged once, not every sweep
+	dir     string
+	logger  *slog.Logger
+	lastErr map[string]string // per file: a failure is logged once, not every sweep
 }
 
 func newIDIndexer(dir string, logger *slog.Logger) *idIndexer {
-	return &idIndexer{dir: dir, logger: logger, files: map[string]*sweptFile{}}
+	return &idIndexer{dir: dir, logger: logger, lastErr: map[string]string{}}
 }
 
 const idIndexSuffix = "_gatehouse_id_lookup"
@@ -46,11 +36,6 @@ const idIndexSuffix = "_gatehouse_id_lookup"
 func (x *idIndexer) run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
-	defer func() {
-		for _, f := range x.files {
-			_ = f.db.Close()
-		}
-	}()
 	for {
 		x.sweep(ctx)
 		select {
@@ -61,57 +46,42 @@ func (x *idIndexer) run(ctx context.Context, every time.Duration) {
 	}
 }
 
+// Each sweep opens each database file, indexes what needs it, and closes it again. A connection
+// kept open would outlive a dropDatabase (FerretDB closes its own and removes the file, not its
+// WAL), keep that WAL alive, and hand it to a database created again under the same name.
 func (x *idIndexer) sweep(ctx context.Context) {
 	names, err := filepath.Glob(filepath.Join(x.dir, "*.sqlite"))
 	if err != nil {
 		return
 	}
-	seen := make(map[string]bool, len(names))
 	for _, name := range names {
-		seen[name] = true
-		info, err := os.Stat(name)
-		if err != nil {
-			continue
-		}
-		f := x.files[name]
-		if f != nil && !os.SameFile(f.info, info) {
-			_ = f.db.Close()
-			f = nil
-		}
-		if f == nil {
-			// Same busy timeout as FerretDB's pool: wait for its write locks rather than fail.
-			db, err := sql.Open("sqlite", "file:"+name+"?_pragma=busy_timeout(10000)")
-			if err != nil {
-				continue
-			}
-			db.SetMaxOpenConns(1)
-			f = &sweptFile{db: db, info: info}
-			x.files[name] = f
-		}
-		err = x.indexTables(ctx, f.db)
+		err = x.indexFile(ctx, name)
 		if ctx.Err() != nil {
 			return
 		}
-		if msg := errorText(err); msg != f.lastErr {
-			f.lastErr = msg
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		if msg != x.lastErr[name] {
+			x.lastErr[name] = msg
 			if msg != "" {
 				x.logger.Warn("id index sweep failed", "file", filepath.Base(name), "error", msg)
 			}
 		}
 	}
-	for name, f := range x.files {
-		if !seen[name] {
-			_ = f.db.Close()
-			delete(x.files, name)
-		}
-	}
 }
 
-func errorText(err error) string {
-	if err == nil {
-		return ""
+func (x *idIndexer) indexFile(ctx context.Context, name string) error {
+	// mode=rw: a file dropped since the glob is not created again. The same busy timeout as
+	// FerretDB's pool: wait for its write locks rather than fail.
+	db, err := sql.Open("sqlite", "file:"+name+"?mode=rw&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
 	}
-	return err.Error()
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	return x.indexTables(ctx, db)
 }
 
 func (x *idIndexer) indexTables(ctx context.Context, db *sql.DB) error {
