@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -81,7 +84,11 @@ func (x *idIndexer) indexFile(ctx context.Context, name string) error {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1)
-	return x.indexTables(ctx, db)
+	err = x.indexTables(ctx, db)
+	if _, statErr := os.Stat(name); errors.Is(statErr, fs.ErrNotExist) {
+		return nil // dropped meanwhile
+	}
+	return err
 }
 
 func (x *idIndexer) indexTables(ctx context.Context, db *sql.DB) error {
