@@ -35,7 +35,11 @@ const close = (server: Server) =>
 
 describe('HedgedRouteHandler (G-7)', () => {
   // How the backend's /api/work answers each call, in order; past the list, at once.
-  let plan: { delayMs: number; status: number }[] = [];
+  let plan: {
+    delayMs: number;
+    status: number;
+    headers?: Record<string, string>;
+  }[] = [];
   let calls: IncomingMessage['headers'][] = [];
   let backend: Server;
   let gateway: Server;
@@ -48,7 +52,10 @@ describe('HedgedRouteHandler (G-7)', () => {
       const n = calls.push(req.headers) - 1;
       const step = plan[n] ?? { delayMs: 0, status: 200 };
       const timer = setTimeout(() => {
-        res.writeHead(step.status, { 'content-type': 'application/json' });
+        res.writeHead(step.status, {
+          'content-type': 'application/json',
+          ...step.headers,
+        });
         res.end(JSON.stringify({ call: n }));
       }, step.delayMs);
       res.on('close', () => clearTimeout(timer));
@@ -114,6 +121,35 @@ describe('HedgedRouteHandler (G-7)', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get(HEDGE_COPIES_HEADER)).toBe('1');
     expect(calls).toHaveLength(1);
+  });
+
+  it("forwards the winner's end-to-end headers and drops hop-by-hop ones, as the proxy does", async () => {
+    plan = [
+      {
+        delayMs: 0,
+        status: 200,
+        headers: {
+          'cache-control': 'max-age=5',
+          'x-backend': 'b1',
+          connection: 'keep-alive, x-conn-only',
+          'x-conn-only': 'secret',
+          trailer: 'x-checksum',
+          'proxy-authenticate': 'Basic',
+        },
+      },
+    ];
+    const response = await fetch(`${gatewayUrl}/api/smart`);
+    expect(response.status).toBe(200);
+    const body = await response.text();
+    expect(response.headers.get('cache-control')).toBe('max-age=5');
+    expect(response.headers.get('x-backend')).toBe('b1');
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('content-length')).toBe(
+      String(Buffer.byteLength(body)),
+    );
+    expect(response.headers.get('x-request-id')).toBe('rid-h');
+    for (const name of ['x-conn-only', 'trailer', 'proxy-authenticate'])
+      expect(response.headers.get(name)).toBeNull();
   });
 
   it('fails with every copy counted when all of them fail', async () => {

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { BackendUpstream } from '../request/backend-upstream';
+import { clientResponseHeaders } from '../request/forward-headers';
 import type { RequestContext } from '../request/request-context';
 import { queryOf } from '../request/request-target';
 import { UpstreamHeaders } from '../request/upstream-headers';
@@ -15,15 +16,6 @@ const SMART_UPSTREAM_PATH = '/api/work';
 const MAX_TIMEOUT_MS = 600_000;
 // Hedging fires copies of a request, so only methods without side effects qualify.
 const HEDGED_METHODS = new Set(['GET', 'HEAD']);
-// Headers of the winning answer that no longer describe the body sent to the client.
-const DROPPED_ANSWER_HEADERS = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'content-length',
-  'content-encoding',
-]);
-
 // Request headers that describe the client's body or its accepted encodings: a hedged call
 // sends no body and reads the answer as text.
 const DROPPED_REQUEST_HEADERS = new Set(['content-length', 'accept-encoding']);
@@ -120,13 +112,10 @@ export class HedgedRouteHandler {
       );
       context.upstreamStatus = answer.status;
       const body = answer.body;
-      const out: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value !== undefined && !DROPPED_ANSWER_HEADERS.has(name))
-          out[name] = value;
-      }
+      // The winner's end-to-end headers, as any forwarded answer has them (hop-by-hop ones and
+      // those its Connection lists dropped); the body is sent whole, with its length.
+      const out = clientResponseHeaders(answer.headers, context.requestId);
       out['content-length'] = String(body.length);
-      out['x-request-id'] = context.requestId;
       out[HEDGE_COPIES_HEADER] = String(copies);
       res.writeHead(answer.status, out);
       res.end(req.method === 'HEAD' ? undefined : body);
