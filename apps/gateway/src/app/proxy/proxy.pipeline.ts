@@ -154,7 +154,7 @@ export class ProxyPipeline {
     const context = new RequestContext(
       req,
       res,
-      requestIdFor(req, res),
+      requestIdFor(req),
       clientAddress(req, this.config.TRUST_PROXY),
       performance.now(),
     );
@@ -286,6 +286,7 @@ export class ProxyPipeline {
     // and a hold never takes a call past its timeout.
     let holdCapMs = Infinity;
     if (hedged) {
+      context.stampRequestId();
       context.res.setHeader(HEDGE_COPIES_HEADER, '0');
       holdCapMs =
         this.hedging.deadlineMs(context) -
@@ -393,6 +394,7 @@ export class ProxyPipeline {
     // Every error answer closes the connection: the rest of an unread body, or a request
     // pipelined behind this one, is never parsed as a request of its own.
     res.shouldKeepAlive = false;
+    context.stampRequestId();
     sendProblem(res, body, headers);
     if (!upstreamFailed && status >= 500)
       this.logger.warn(

@@ -1,6 +1,14 @@
 import type { GatewayDecision } from '@gatehouse/shared/contracts';
+import { REQUEST_ID_HEADER } from '@gatehouse/shared/logging';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pathOf } from './request-target';
+
+// The request under way on a response, for answers written outside the pipeline.
+const byResponse = new WeakMap<ServerResponse, RequestContext>();
+
+export function contextOf(res: ServerResponse): RequestContext | undefined {
+  return byResponse.get(res);
+}
 
 // Everything the gateway learns about one request, written once as its log line.
 export class RequestContext {
@@ -33,6 +41,14 @@ export class RequestContext {
   ) {
     this.path = pathOf(req.url ?? '/');
     this.bytesWrittenBefore = req.socket.bytesWritten;
+    byResponse.set(res, this);
+  }
+
+  // Every answer carries the request id. A forwarded answer writes it with the upstream's
+  // fields in one writeHead; any other answer sets it first with this.
+  stampRequestId(): void {
+    if (!this.res.headersSent)
+      this.res.setHeader(REQUEST_ID_HEADER, this.requestId);
   }
 
   // Bytes written to the client for this response, status line and headers included.
