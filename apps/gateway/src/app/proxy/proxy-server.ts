@@ -47,7 +47,7 @@ export function attachProxy(server: Server, options: ProxyServerOptions): void {
     if (refusal !== undefined)
       pipeline.handle(req, res, { kind: 'refused', problem: refusal });
     else if (ownRoutes(path)) nest(req, res);
-    else pipeline.handle(req, res);
+    else pipeline.handle(req, res, undefined, path);
   });
   // Only `Expect: 100-continue` is met (Node answers it); anything else is 417.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { REQUEST_ID_HEADER } from '@gatehouse/shared/logging';
+import { HeaderNames, readHeaderNames } from './header-names';
 import {
   addConnectionTokens,
   connectionTokens,
@@ -28,13 +29,14 @@ export interface ForwardingIdentity {
 export function upstreamRequestHeaders(
   req: IncomingMessage,
   identity: ForwardingIdentity,
+  names: HeaderNames = readHeaderNames(req.rawHeaders),
 ): string[] {
   const raw = req.rawHeaders;
-  const listed = connectionTokens(raw);
+  const { listed } = names;
   const extra = identity.extra;
   const headers: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i].toLowerCase();
+    const lower = names.lower[i >> 1];
     if (isHopByHop(lower, listed) || REPLACED.has(lower)) continue;
     // A client's copy of a header the gateway sets itself (x-my-jwt) is never passed on.
     if (extra !== undefined && setByGateway(lower, extra)) continue;

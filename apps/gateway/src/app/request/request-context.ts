@@ -1,6 +1,7 @@
 import type { GatewayDecision } from '@gatehouse/shared/contracts';
 import { REQUEST_ID_HEADER } from '@gatehouse/shared/logging';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderNames, readHeaderNames } from './header-names';
 import { pathOf } from './request-target';
 
 // The request under way on a response, for answers written outside the pipeline.
@@ -31,6 +32,7 @@ export class RequestContext {
   // Set when the request became a WebSocket tunnel (G-1).
   tunnel: TunnelStats | undefined;
   private readonly bytesWrittenBefore: number;
+  private names: HeaderNames | undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -38,8 +40,10 @@ export class RequestContext {
     readonly requestId: string,
     readonly client: string,
     readonly startedAt: number,
+    // The path when the caller has already split it from the query.
+    path?: string,
   ) {
-    this.path = pathOf(req.url ?? '/');
+    this.path = path ?? pathOf(req.url ?? '/');
     this.bytesWrittenBefore = req.socket.bytesWritten;
     byResponse.set(res, this);
   }
@@ -49,6 +53,10 @@ export class RequestContext {
   stampRequestId(): void {
     if (!this.res.headersSent)
       this.res.setHeader(REQUEST_ID_HEADER, this.requestId);
+  }
+
+  get headerNames(): HeaderNames {
+    return (this.names ??= readHeaderNames(this.req.rawHeaders));
   }
 
   // Bytes written to the client for this response, status line and headers included.
