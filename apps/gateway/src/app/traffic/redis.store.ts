@@ -62,8 +62,24 @@ end
 return previous
 `;
 
+// One flush's path counts: ZINCRBY per path, then the bound on distinct paths (a no-op while
+// the set is within it; O(log N + trimmed) when it is not). ARGV: the bound, then count and path
+// pairs. One command, not one per path: the client builds one command object per flush.
+const ADD_PATHS_SCRIPT = `
+local key = KEYS[1]
+for i = 2, #ARGV - 1, 2 do
+  redis.call('ZINCRBY', key, ARGV[i], ARGV[i + 1])
+end
+redis.call('ZREMRANGEBYRANK', key, 0, -(tonumber(ARGV[1]) + 1))
+return #ARGV
+`;
+
 type ScriptedRedis = Redis & {
   swapLastRequests(...args: (string | number)[]): Promise<(string | null)[]>;
+};
+
+type ScriptedPipeline = ReturnType<Redis['pipeline']> & {
+  addPaths(key: string, ...args: (string | number)[]): unknown;
 };
 
 interface PendingSwap {
@@ -97,6 +113,10 @@ export class RedisStore implements GatewayStore {
     });
     // Sent by its digest (EVALSHA); ioredis loads the script when Redis does not know it.
     this.client.defineCommand('swapLastRequests', { lua: SWAP_SCRIPT });
+    this.client.defineCommand('addPaths', {
+      lua: ADD_PATHS_SCRIPT,
+      numberOfKeys: 1,
+    });
     this.client.on('error', (error: Error) => this.outage.failed(error));
     this.client.on('close', () => {
       if (!this.closing) this.outage.failed(new Error('connection closed'));
@@ -163,12 +183,13 @@ export class RedisStore implements GatewayStore {
       const count = decisions[decision as GatewayDecision];
       if (count > 0) pipeline.hincrby(COUNTS_KEY, decision, count);
     }
-    for (const [path, count] of paths) pipeline.zincrby(PATHS_KEY, count, path);
-    if (pipeline.length === 0) return;
     // Bounded like the in-memory store: a flood of random paths cannot grow Redis forever.
-    // A no-op while the set is within the bound; O(log N + trimmed) when it is not.
-    if (paths.size > 0)
-      pipeline.zremrangebyrank(PATHS_KEY, 0, -(this.options.maxPaths + 1));
+    if (paths.size > 0) {
+      const args: (string | number)[] = [this.options.maxPaths];
+      for (const [path, count] of paths) args.push(count, path);
+      (pipeline as ScriptedPipeline).addPaths(PATHS_KEY, ...args);
+    }
+    if (pipeline.length === 0) return;
     try {
       const results = await pipeline.exec();
       const failed = results?.find(([error]) => error !== null)?.[0];
