@@ -4,11 +4,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderNames, readHeaderNames } from './header-names';
 import { pathOf } from './request-target';
 
-// The request under way on a response, for answers written outside the pipeline.
-const byResponse = new WeakMap<ServerResponse, RequestContext>();
+// The request under way on a response, for answers written outside the pipeline. A property
+// of the response rather than a WeakMap entry: a WeakMap written per request kept the garbage
+// collector busy with entries whose keys died young.
+const CONTEXT = Symbol('gateway.request-context');
+
+type WithContext = ServerResponse & { [CONTEXT]?: RequestContext };
 
 export function contextOf(res: ServerResponse): RequestContext | undefined {
-  return byResponse.get(res);
+  return (res as WithContext)[CONTEXT];
 }
 
 // Everything the gateway learns about one request, written once as its log line.
@@ -45,7 +49,7 @@ export class RequestContext {
   ) {
     this.path = path ?? pathOf(req.url ?? '/');
     this.bytesWrittenBefore = req.socket.bytesWritten;
-    byResponse.set(res, this);
+    (res as WithContext)[CONTEXT] = this;
   }
 
   // Every answer carries the request id. A forwarded answer writes it with the upstream's
