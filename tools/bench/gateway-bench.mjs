@@ -234,9 +234,23 @@ if (redisUrl !== undefined) {
   });
 }
 
-// Warm-up so that JIT and connection pools are hot for every target.
+// Warm-up so that JIT and connection pools are hot for every target. Unique paths, as in the
+// rounds: a repeated path would be held by the gateway as a replay, leaving its forwarding cold.
+let warmUp = 0;
 for (const target of [{ url: upstream }, ...targets])
-  await autocannon({ url: target.url, connections, duration: 2 });
+  await autocannon({
+    url: target.url,
+    connections,
+    duration: 2,
+    requests: [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          path: `/warm-up/${process.pid}/${++warmUp}`,
+        }),
+      },
+    ],
+  });
 
 const measured = new Map(targets.map((target) => [target.label, []]));
 for (let round = 1; round <= rounds; round++) {

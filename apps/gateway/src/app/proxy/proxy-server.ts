@@ -7,6 +7,7 @@ import {
   toProblem,
 } from '@gatehouse/shared/http';
 import { hasBody } from '../request/body-reader';
+import { contextOf } from '../request/request-context';
 import { pathOf } from '../request/request-target';
 import type { ProxyPipeline } from './proxy.pipeline';
 import type { RequestLogService } from './request-log.service';
@@ -46,7 +47,7 @@ export function attachProxy(server: Server, options: ProxyServerOptions): void {
     if (refusal !== undefined)
       pipeline.handle(req, res, { kind: 'refused', problem: refusal });
     else if (ownRoutes(path)) nest(req, res);
-    else pipeline.handle(req, res);
+    else pipeline.handle(req, res, undefined, path);
   });
   // Only `Expect: 100-continue` is met (Node answers it); anything else is 417.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
@@ -195,6 +196,7 @@ function rejectMalformed(
     inFlight.shouldKeepAlive = false;
     inFlight.once('finish', () => socket.destroy());
     const { problem: body, headers } = toProblem(problem, NO_REQUEST);
+    contextOf(inFlight)?.stampRequestId();
     sendProblem(inFlight, body, headers);
     setTimeout(() => socket.destroy(), 5_000).unref();
     return;

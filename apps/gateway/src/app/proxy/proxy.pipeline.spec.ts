@@ -1,5 +1,5 @@
 import { loadConfig } from '@gatehouse/shared/config';
-import type { PinoLogger } from '@gatehouse/shared/logging';
+import { createLogger, PinoLogger } from '@gatehouse/shared/logging';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import {
   createServer,
@@ -10,6 +10,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { ForwardProxyRouter } from '../forward-proxy/forward-proxy.router';
 import { gatewaySchema } from '../gateway.config';
 import { HedgedRouteHandler } from '../hedging/hedged-route.handler';
@@ -93,10 +94,17 @@ async function startGateway(
   const pendingBodies = new PendingBodyLimit(config);
   const tunnels = new WebSocketTunnels(config, headers);
   const upstreamErrors = new UpstreamErrorLog(config);
-  const record = (line: Line) => lines.push(line);
+  // The real logger, writing its lines to this spec.
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const text of String(chunk).split('\n'))
+        if (text !== '') lines.push(JSON.parse(text) as Line);
+      done();
+    },
+  });
   const logger = {
     setContext: () => undefined,
-    logger: { info: record, warn: record, error: record },
+    logger: createLogger({ service: 'test', level: 'info', destination: sink }),
   } as unknown as PinoLogger;
   const pipeline = new ProxyPipeline(
     config,

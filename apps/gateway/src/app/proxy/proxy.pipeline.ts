@@ -45,6 +45,8 @@ export type Arrival =
   // An `Upgrade: websocket` handshake: tunnelled once it passes (G-1).
   | { kind: 'websocket'; head: Buffer };
 
+const PLAIN_REQUEST: Arrival = { kind: 'request' };
+
 // Requests on one connection in arrival order. Pipelined requests are decided in that order,
 // and none after an error answer is forwarded: that answer closes the connection.
 interface ConnectionOrder {
@@ -146,17 +148,20 @@ export class ProxyPipeline {
     this.handle(req, res, arrival);
   }
 
+  // `path` is passed when the caller has already split the target at its query.
   handle(
     req: IncomingMessage,
     res: ServerResponse,
-    arrival: Arrival = { kind: 'request' },
+    arrival: Arrival = PLAIN_REQUEST,
+    path?: string,
   ): void {
     const context = new RequestContext(
       req,
       res,
-      requestIdFor(req, res),
+      requestIdFor(req),
       clientAddress(req, this.config.TRUST_PROXY),
       performance.now(),
+      path,
     );
     // The line is written once both the response is closed and processing has settled, so a
     // failure that closes the response first is still recorded as one.
@@ -286,6 +291,7 @@ export class ProxyPipeline {
     // and a hold never takes a call past its timeout.
     let holdCapMs = Infinity;
     if (hedged) {
+      context.stampRequestId();
       context.res.setHeader(HEDGE_COPIES_HEADER, '0');
       holdCapMs =
         this.hedging.deadlineMs(context) -
@@ -393,6 +399,7 @@ export class ProxyPipeline {
     // Every error answer closes the connection: the rest of an unread body, or a request
     // pipelined behind this one, is never parsed as a request of its own.
     res.shouldKeepAlive = false;
+    context.stampRequestId();
     sendProblem(res, body, headers);
     if (!upstreamFailed && status >= 500)
       this.logger.warn(

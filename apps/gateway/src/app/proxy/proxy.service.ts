@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { remainingBody } from '../request/body-reader';
-import { clientResponseHeadersFromRaw } from '../request/forward-headers';
+import { clientResponseHeaderList } from '../request/forward-headers';
 import type { RequestContext } from '../request/request-context';
 import { UpstreamHeaders } from '../request/upstream-headers';
 import type { UpstreamTarget } from '../request/upstream-target';
@@ -27,7 +27,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private reject!: (error: unknown) => void;
   private abortUpstream: Abort | null = null;
   private statusCode = 0;
-  private headers: Record<string, string | string[]> | null = null;
+  private headers: string[] | null = null;
   private first: Buffer | null = null;
   private streaming = false;
   private resumeUpstream: (() => void) | null = null;
@@ -60,10 +60,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
     this.statusCode = statusCode;
     this.context.upstreamStatus = statusCode;
     this.resumeUpstream = resume;
-    this.headers = clientResponseHeadersFromRaw(
-      rawHeaders,
-      this.context.requestId,
-    );
+    // The request id goes out with the upstream's fields: nothing was set on the response
+    // before, so writeHead stores the list as it is.
+    this.headers = clientResponseHeaderList(rawHeaders, this.context.requestId);
     return true;
   }
 
@@ -84,7 +83,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
       if (this.streaming) {
         res.end();
       } else {
-        res.writeHead(this.statusCode, this.headers ?? {});
+        res.writeHead(this.statusCode, this.headers ?? []);
         if (this.first === null) res.end();
         else res.end(this.first);
       }
@@ -111,7 +110,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   private startStreaming(): void {
     this.streaming = true;
     const res = this.context.res;
-    res.writeHead(this.statusCode, this.headers ?? {});
+    res.writeHead(this.statusCode, this.headers ?? []);
     const first = this.first;
     this.first = null;
     if (first !== null) res.write(first);

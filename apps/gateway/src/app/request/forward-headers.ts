@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { REQUEST_ID_HEADER } from '@gatehouse/shared/logging';
+import { HeaderNames, readHeaderNames } from './header-names';
 import {
   addConnectionTokens,
   connectionTokens,
@@ -28,13 +29,14 @@ export interface ForwardingIdentity {
 export function upstreamRequestHeaders(
   req: IncomingMessage,
   identity: ForwardingIdentity,
+  names: HeaderNames = readHeaderNames(req.rawHeaders),
 ): string[] {
   const raw = req.rawHeaders;
-  const listed = connectionTokens(raw);
+  const { listed } = names;
   const extra = identity.extra;
   const headers: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i].toLowerCase();
+    const lower = names.lower[i >> 1];
     if (isHopByHop(lower, listed) || REPLACED.has(lower)) continue;
     // A client's copy of a header the gateway sets itself (x-my-jwt) is never passed on.
     if (extra !== undefined && setByGateway(lower, extra)) continue;
@@ -103,12 +105,14 @@ export function clientResponseHeaders(
   return headers;
 }
 
-// The same, from the upstream's raw header lines as undici's dispatcher hands them over: one
-// pass to find what Connection lists, one to copy, with repeated fields kept as arrays.
-export function clientResponseHeadersFromRaw(
+// The same, from the upstream's raw header lines as undici's dispatcher hands them over, as
+// the flat name/value list writeHead takes without a setHeader per field: the request id first,
+// then the end-to-end fields in the upstream's order. One pass finds what Connection lists,
+// one copies.
+export function clientResponseHeaderList(
   raw: readonly Buffer[],
   requestId: string,
-): Record<string, string | string[]> {
+): string[] {
   const count = raw.length;
   const names: string[] = new Array<string>(count >> 1);
   let listed: Set<string> | undefined;
@@ -116,27 +120,22 @@ export function clientResponseHeadersFromRaw(
     const name = raw[i].toString('latin1').toLowerCase();
     names[i >> 1] = name;
     if (name === 'connection') {
+      const value = raw[i + 1].toString('latin1');
+      // The usual "keep-alive" lists only a field that is hop-by-hop anyway.
+      if (value.length === 10 && value.toLowerCase() === 'keep-alive') continue;
       listed ??= new Set<string>();
-      addConnectionTokens(raw[i + 1].toString('latin1'), listed);
+      addConnectionTokens(value, listed);
     }
   }
-  const headers: Record<string, string | string[]> = {};
+  const headers: string[] = [REQUEST_ID_HEADER, requestId];
   for (let i = 0; i < count; i += 2) {
     const name = names[i >> 1];
-    if (isHopByHop(name, listed ?? NO_CONNECTION_TOKENS)) continue;
-    const value = raw[i + 1].toString('latin1');
-    const existing = headers[name];
-    if (name === '__proto__')
-      Object.defineProperty(headers, name, {
-        value,
-        enumerable: true,
-        configurable: true,
-        writable: true,
-      });
-    else if (existing === undefined) headers[name] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else headers[name] = [existing, value];
+    if (
+      name === REQUEST_ID_HEADER ||
+      isHopByHop(name, listed ?? NO_CONNECTION_TOKENS)
+    )
+      continue;
+    headers.push(name, raw[i + 1].toString('latin1'));
   }
-  headers[REQUEST_ID_HEADER] = requestId;
   return headers;
 }

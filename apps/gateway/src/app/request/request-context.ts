@@ -1,6 +1,19 @@
 import type { GatewayDecision } from '@gatehouse/shared/contracts';
+import { REQUEST_ID_HEADER } from '@gatehouse/shared/logging';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderNames, readHeaderNames } from './header-names';
 import { pathOf } from './request-target';
+
+// The request under way on a response, for answers written outside the pipeline. A property
+// of the response rather than a WeakMap entry: a WeakMap written per request kept the garbage
+// collector busy with entries whose keys died young.
+const CONTEXT = Symbol('gateway.request-context');
+
+type WithContext = ServerResponse & { [CONTEXT]?: RequestContext };
+
+export function contextOf(res: ServerResponse): RequestContext | undefined {
+  return (res as WithContext)[CONTEXT];
+}
 
 // Everything the gateway learns about one request, written once as its log line.
 export class RequestContext {
@@ -23,6 +36,7 @@ export class RequestContext {
   // Set when the request became a WebSocket tunnel (G-1).
   tunnel: TunnelStats | undefined;
   private readonly bytesWrittenBefore: number;
+  private names: HeaderNames | undefined;
 
   constructor(
     readonly req: IncomingMessage,
@@ -30,9 +44,23 @@ export class RequestContext {
     readonly requestId: string,
     readonly client: string,
     readonly startedAt: number,
+    // The path when the caller has already split it from the query.
+    path?: string,
   ) {
-    this.path = pathOf(req.url ?? '/');
+    this.path = path ?? pathOf(req.url ?? '/');
     this.bytesWrittenBefore = req.socket.bytesWritten;
+    (res as WithContext)[CONTEXT] = this;
+  }
+
+  // Every answer carries the request id. A forwarded answer writes it with the upstream's
+  // fields in one writeHead; any other answer sets it first with this.
+  stampRequestId(): void {
+    if (!this.res.headersSent)
+      this.res.setHeader(REQUEST_ID_HEADER, this.requestId);
+  }
+
+  get headerNames(): HeaderNames {
+    return (this.names ??= readHeaderNames(this.req.rawHeaders));
   }
 
   // Bytes written to the client for this response, status line and headers included.

@@ -12,11 +12,15 @@ export class UpstreamHeaders {
 
   for(context: RequestContext, target: UpstreamTarget): string[] {
     const { req } = context;
-    return upstreamRequestHeaders(req, {
-      upstreamHost: target.host,
-      requestId: context.requestId,
-      peer: req.socket.remoteAddress ?? 'unknown',
-      extra: target.signed ? this.jwt.header() : undefined,
-    });
+    return upstreamRequestHeaders(
+      req,
+      {
+        upstreamHost: target.host,
+        requestId: context.requestId,
+        peer: req.socket.remoteAddress ?? 'unknown',
+        extra: target.signed ? this.jwt.header() : undefined,
+      },
+      context.headerNames,
+    );
   }
 }

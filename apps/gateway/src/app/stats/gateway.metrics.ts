@@ -8,19 +8,47 @@ import { WebSocketTunnels } from '../websocket/websocket-tunnel.service';
 import { InFlightLimit } from '../traffic/in-flight.limit';
 import { PendingBodyLimit } from '../traffic/pending-body.limit';
 
-type Children<T> = Record<GatewayDecision, T>;
+const LATENCY_BUCKETS = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+// One decision's requests and latencies, counted in plain numbers.
+class DecisionTally {
+  count = 0;
+  sum = 0;
+  // Observations per bucket (not cumulative); past the last bound only `count` grows.
+  readonly buckets = new Array<number>(LATENCY_BUCKETS.length).fill(0);
+
+  observe(seconds: number): void {
+    this.count++;
+    this.sum += seconds;
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++)
+      if (seconds <= LATENCY_BUCKETS[i]) {
+        this.buckets[i]++;
+        return;
+      }
+  }
+}
+
+// The histogram's per-label-set state as prom-client keeps it between scrapes.
+interface HistogramEntry {
+  labels: { decision: GatewayDecision };
+  bucketValues: Record<number, number>;
+  sum: number;
+  count: number;
+}
 
 function metric<T>(name: string, create: () => T): T {
   // One registry per process: a second module instance (tests) reuses the metric.
   return (register.getSingleMetric(name) as T | undefined) ?? create();
 }
 
-// G-11: Prometheus request counters by decision and latency histograms. Children are
-// bound per decision up front so that observing one request does no label lookups.
+// G-11: Prometheus request counters by decision and latency histograms. A request is counted
+// into plain numbers per decision; prom-client reads them at scrape time (`collect`), so an
+// observation pays no label hashing and the exposition is the one prom-client writes.
 @Injectable()
 export class GatewayMetrics {
-  private readonly requests: Children<Counter.Internal>;
-  private readonly latency: Children<Histogram.Internal<'decision'>>;
+  private readonly tallies = {} as Record<GatewayDecision, DecisionTally>;
 
   constructor(
     inFlight: InFlightLimit,
@@ -54,6 +82,9 @@ export class GatewayMetrics {
         this.set(read());
       };
     }
+    for (const decision of GATEWAY_DECISIONS)
+      this.tallies[decision] = new DecisionTally();
+    const tallies = this.tallies;
     const requests = metric(
       'gateway_requests_total',
       () =>
@@ -63,6 +94,15 @@ export class GatewayMetrics {
           labelNames: ['decision'],
         }),
     );
+    (requests as Counter & { collect: () => void }).collect = function (
+      this: Counter,
+    ) {
+      this.reset();
+      for (const decision of GATEWAY_DECISIONS) {
+        const count = tallies[decision].count;
+        if (count > 0) this.inc({ decision }, count);
+      }
+    };
     const latency = metric(
       'gateway_request_duration_seconds',
       () =>
@@ -70,22 +110,40 @@ export class GatewayMetrics {
           name: 'gateway_request_duration_seconds',
           help: 'Time from request arrival to response end, by decision',
           labelNames: ['decision'],
-          buckets: [
-            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-            10,
-          ],
+          buckets: LATENCY_BUCKETS,
         }),
     );
-    this.requests = {} as Children<Counter.Internal>;
-    this.latency = {} as Children<Histogram.Internal<'decision'>>;
-    for (const decision of GATEWAY_DECISIONS) {
-      this.requests[decision] = requests.labels({ decision });
-      this.latency[decision] = latency.labels({ decision });
-    }
+    // prom-client has no call that adds a whole tally to a histogram, so its per-label-set
+    // entries are written in the shape its own observe() leaves them (the spec compares the
+    // exposition with one that prom-client observed itself).
+    (
+      latency as Histogram & {
+        collect: () => void;
+        hashMap: Record<string, HistogramEntry>;
+      }
+    ).collect = function (
+      this: Histogram & { hashMap: Record<string, HistogramEntry> },
+    ) {
+      const entries: Record<string, HistogramEntry> = {};
+      for (const decision of GATEWAY_DECISIONS) {
+        const tally = tallies[decision];
+        if (tally.count === 0) continue;
+        const bucketValues: Record<number, number> = {};
+        LATENCY_BUCKETS.forEach(
+          (bound, i) => (bucketValues[bound] = tally.buckets[i]),
+        );
+        entries[`decision:${decision}`] = {
+          labels: { decision },
+          bucketValues,
+          sum: tally.sum,
+          count: tally.count,
+        };
+      }
+      this.hashMap = entries;
+    };
   }
 
   observe(decision: GatewayDecision, seconds: number): void {
-    this.requests[decision].inc();
-    this.latency[decision].observe(seconds);
+    this.tallies[decision].observe(seconds);
   }
 }

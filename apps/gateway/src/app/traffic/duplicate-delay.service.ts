@@ -27,7 +27,7 @@ export class DuplicateDelay {
   observe(context: RequestContext): boolean | Promise<boolean> {
     // A body too large to fingerprint still counts as "a request in between", so it gets a unique print.
     const fingerprint = context.bodyComplete
-      ? requestFingerprint(context.req, context.body)
+      ? requestFingerprint(context.req, context.body, context.headerNames)
       : randomUUID();
     const store = this.store;
     try {

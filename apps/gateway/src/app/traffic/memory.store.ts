@@ -18,7 +18,8 @@ export interface MemoryStoreOptions {
 // Bounded by an LRU with a TTL, so a flood of distinct clients cannot exhaust memory.
 export class MemoryStore implements GatewayStore {
   readonly kind = 'memory';
-  private readonly lastRequest: LRUCache<string, string>;
+  // Each client's entry is updated in place: one LRU lookup per request, not a get and a set.
+  private readonly lastRequest: LRUCache<string, { fingerprint: string }>;
   // Bounded too: past maxPaths the least recently counted path is forgotten.
   private readonly pathCounts: LRUCache<string, number>;
   private readonly decisions = emptyDecisionCounts();
@@ -30,6 +31,8 @@ export class MemoryStore implements GatewayStore {
       max: options.maxClients,
       ttl: options.ttlMs,
       ttlAutopurge: false,
+      // A lookup is also the swap's write: it makes the entry the newest and restarts its TTL.
+      updateAgeOnGet: true,
     });
     this.pathCounts = new LRUCache({ max: options.maxPaths });
   }
@@ -40,8 +43,13 @@ export class MemoryStore implements GatewayStore {
 
   swapLastRequestNow(client: string, fingerprint: string): string | null {
     // Synchronous get-then-set: nothing can interleave on one event loop.
-    const previous = this.lastRequest.get(client) ?? null;
-    this.lastRequest.set(client, fingerprint);
+    const entry = this.lastRequest.get(client);
+    if (entry === undefined) {
+      this.lastRequest.set(client, { fingerprint });
+      return null;
+    }
+    const previous = entry.fingerprint;
+    entry.fingerprint = fingerprint;
     return previous;
   }
 

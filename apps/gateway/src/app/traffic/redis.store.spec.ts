@@ -54,6 +54,18 @@ describe('RedisStore (real Redis)', () => {
     expect(ttl).toBeGreaterThan(50_000);
   });
 
+  it('G-3: swaps asked for together are decided in arrival order', async () => {
+    const previous = await Promise.all([
+      store.swapLastRequest('9.9.9.9', 'a'),
+      store.swapLastRequest('9.9.9.9', 'b'),
+      store.swapLastRequest('8.8.8.8', 'c'),
+      store.swapLastRequest('9.9.9.9', 'b'),
+    ]);
+    expect(previous).toEqual([null, 'a', null, 'b']);
+    expect(await admin.get(`${prefix}dup:9.9.9.9`)).toBe('b');
+    expect(await admin.pttl(`${prefix}dup:8.8.8.8`)).toBeGreaterThan(50_000);
+  });
+
   it('G-11: sums decision counts', async () => {
     await store.addTraffic(
       { ...emptyDecisionCounts(), forwarded: 3, failed: 1 },

@@ -51,6 +51,44 @@ end
 return {total, out}
 `;
 
+// The swaps of one batch, in arrival order, in one atomic step: each returns the fingerprint it
+// replaced (nil when there was none). The last argument is the TTL.
+const SWAP_SCRIPT = `
+local ttl = ARGV[#ARGV]
+local previous = {}
+for i = 1, #KEYS do
+  previous[i] = redis.call('SET', KEYS[i], ARGV[i], 'PX', ttl, 'GET')
+end
+return previous
+`;
+
+// One flush's path counts: ZINCRBY per path, then the bound on distinct paths (a no-op while
+// the set is within it; O(log N + trimmed) when it is not). ARGV: the bound, then count and path
+// pairs. One command, not one per path: the client builds one command object per flush.
+const ADD_PATHS_SCRIPT = `
+local key = KEYS[1]
+for i = 2, #ARGV - 1, 2 do
+  redis.call('ZINCRBY', key, ARGV[i], ARGV[i + 1])
+end
+redis.call('ZREMRANGEBYRANK', key, 0, -(tonumber(ARGV[1]) + 1))
+return #ARGV
+`;
+
+type ScriptedRedis = Redis & {
+  swapLastRequests(...args: (string | number)[]): Promise<(string | null)[]>;
+};
+
+type ScriptedPipeline = ReturnType<Redis['pipeline']> & {
+  addPaths(key: string, ...args: (string | number)[]): unknown;
+};
+
+interface PendingSwap {
+  key: string;
+  fingerprint: string;
+  resolve: (previous: string | null) => void;
+  reject: (error: unknown) => void;
+}
+
 // G-5: state shared by every replica. Only atomic operations: SET ... GET for the
 // duplicate swap, HINCRBY and ZINCRBY (pipelined) for counters and statistics.
 export class RedisStore implements GatewayStore {
@@ -59,6 +97,8 @@ export class RedisStore implements GatewayStore {
   private readonly logger = new Logger(RedisStore.name);
   private readonly outage = new OutageNotice(this.logger, 'redis');
   private closing = false;
+  // Swaps asked for in one turn of the event loop, sent together when it ends.
+  private swaps: PendingSwap[] = [];
 
   constructor(private readonly options: RedisStoreOptions) {
     this.client = new Redis(options.url.toString(), {
@@ -70,6 +110,12 @@ export class RedisStore implements GatewayStore {
       maxRetriesPerRequest: 0,
       enableAutoPipelining: true,
       retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+    });
+    // Sent by its digest (EVALSHA); ioredis loads the script when Redis does not know it.
+    this.client.defineCommand('swapLastRequests', { lua: SWAP_SCRIPT });
+    this.client.defineCommand('addPaths', {
+      lua: ADD_PATHS_SCRIPT,
+      numberOfKeys: 1,
     });
     this.client.on('error', (error: Error) => this.outage.failed(error));
     this.client.on('close', () => {
@@ -91,23 +137,42 @@ export class RedisStore implements GatewayStore {
     });
   }
 
-  async swapLastRequest(
-    client: string,
-    fingerprint: string,
-  ): Promise<string | null> {
-    try {
-      return await this.client.set(
-        `dup:${client}`,
-        fingerprint,
-        'PX',
-        this.options.duplicateTtlMs,
-        'GET',
-      );
-    } catch (error) {
-      this.outage.failed(error);
-      throw error;
-    }
+  // Requests that arrive in one turn of the event loop (many connections' reads) share one
+  // command: one round trip and one command object instead of one each. Their order, and so
+  // G-3's "in arrival order", is kept inside the script, which Redis runs atomically.
+  swapLastRequest(client: string, fingerprint: string): Promise<string | null> {
+    return new Promise((resolve, reject) => {
+      const swap = { key: `dup:${client}`, fingerprint, resolve, reject };
+      if (this.swaps.push(swap) === 1) setImmediate(this.sendSwaps);
+    });
   }
+
+  private readonly sendSwaps = (): void => {
+    const swaps = this.swaps;
+    this.swaps = [];
+    const ttl = this.options.duplicateTtlMs;
+    const sent: Promise<(string | null)[]> =
+      swaps.length === 1
+        ? this.client
+            .set(swaps[0].key, swaps[0].fingerprint, 'PX', ttl, 'GET')
+            .then((previous) => [previous])
+        : (this.client as ScriptedRedis).swapLastRequests(
+            swaps.length,
+            ...swaps.map((swap) => swap.key),
+            ...swaps.map((swap) => swap.fingerprint),
+            ttl,
+          );
+    sent.then(
+      (previous) => {
+        for (let i = 0; i < swaps.length; i++)
+          swaps[i].resolve(previous[i] ?? null);
+      },
+      (error: unknown) => {
+        this.outage.failed(error);
+        for (const swap of swaps) swap.reject(error);
+      },
+    );
+  };
 
   async addTraffic(
     decisions: Readonly<DecisionCounts>,
@@ -118,12 +183,13 @@ export class RedisStore implements GatewayStore {
       const count = decisions[decision as GatewayDecision];
       if (count > 0) pipeline.hincrby(COUNTS_KEY, decision, count);
     }
-    for (const [path, count] of paths) pipeline.zincrby(PATHS_KEY, count, path);
-    if (pipeline.length === 0) return;
     // Bounded like the in-memory store: a flood of random paths cannot grow Redis forever.
-    // A no-op while the set is within the bound; O(log N + trimmed) when it is not.
-    if (paths.size > 0)
-      pipeline.zremrangebyrank(PATHS_KEY, 0, -(this.options.maxPaths + 1));
+    if (paths.size > 0) {
+      const args: (string | number)[] = [this.options.maxPaths];
+      for (const [path, count] of paths) args.push(count, path);
+      (pipeline as ScriptedPipeline).addPaths(PATHS_KEY, ...args);
+    }
+    if (pipeline.length === 0) return;
     try {
       const results = await pipeline.exec();
       const failed = results?.find(([error]) => error !== null)?.[0];
