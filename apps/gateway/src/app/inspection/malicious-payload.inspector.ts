@@ -6,34 +6,24 @@ import {
   inspectedMethods,
 } from '../gateway.config';
 import type { RequestContext } from '../request/request-context';
-import { inspectedText } from './inspected-text';
-import {
-  declaredCharset,
-  decode,
-  decodingsFor,
-  mayCarryKey,
-} from './json-charset';
-import { isJsonMediaType } from './json-media-type';
+import { InspectableJson } from './inspectable-json';
 import { JsonFlagScanner } from './json-flag-scanner';
 
 export const MALICIOUS_KEY = 'is_malicious';
 
-// Labels under which clients commonly send JSON (curl -d, fetch with a string body, none).
-const LOOSE_LABEL =
-  /^\s*(?:application\/x-www-form-urlencoded|text\/plain)\s*(?:;|$)/i;
-
-function mayBeReadAsJson(contentType: string | undefined): boolean {
-  return contentType === undefined || LOOSE_LABEL.test(contentType);
-}
-
 // G-2: a JSON body carrying is_malicious with a flag value, at any depth, is never forwarded.
+// Two decisions, in order: whether the body can be inspected, and as which texts
+// (InspectableJson: 413, 415, 400), then whether one of those texts is flagged (401), which
+// a scan can only tell within MAX_JSON_DEPTH (400 beyond it).
 @Injectable()
 export class MaliciousPayloadInspector {
   private readonly methods: ReadonlySet<string>;
+  private readonly bodies: InspectableJson;
   private readonly scanner: JsonFlagScanner;
 
   constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
     this.methods = inspectedMethods(config);
+    this.bodies = new InspectableJson(config.MAX_BODY_BYTES);
     this.scanner = new JsonFlagScanner(MALICIOUS_KEY, config.MAX_JSON_DEPTH);
   }
 
@@ -42,73 +32,10 @@ export class MaliciousPayloadInspector {
     return method !== undefined && this.methods.has(method);
   }
 
-  // G-2: JSON is decided by the bytes. A declared JSON type is held to it (413 when too
-  // large, 415 for what cannot be decoded); any other body is inspected when it parses
-  // as JSON in any encoding a mainstream parser would read it in.
   check(context: RequestContext): void {
-    const { req } = context;
-    if (!this.inspects(req.method)) return;
-    if (context.body.length === 0 && context.bodyComplete) return;
-    const contentType = req.headers['content-type'];
-    const labelled = isJsonMediaType(contentType);
-    if (!context.bodyComplete) {
-      if (
-        labelled ||
-        (mayBeReadAsJson(contentType) && this.looksLikeJson(context.body))
-      )
-        throw this.tooLarge();
-      return;
-    }
-    const decoded = inspectedText(
-      context.body,
-      req.headers['content-encoding'],
-      this.config.MAX_BODY_BYTES,
-    );
-    switch (decoded.kind) {
-      case 'too-large':
-        if (labelled) throw this.tooLarge();
-        return;
-      case 'unsupported-encoding':
-        if (!labelled) return;
-        throw new ProblemException({
-          status: 415,
-          title: 'Unsupported Media Type',
-          type: 'unsupported-content-encoding',
-          detail: `A JSON body in content-encoding "${decoded.encoding}" cannot be inspected.`,
-        });
-      case 'corrupt':
-        if (!labelled) return;
-        throw new ProblemException({
-          status: 400,
-          title: 'Bad Request',
-          type: 'corrupt-content-encoding',
-          detail:
-            'The JSON body could not be decoded with its declared content-encoding.',
-        });
-      case 'bytes':
-        break;
-    }
-    const charset = declaredCharset(contentType);
-    const decodings = decodingsFor(
-      decoded.bytes,
-      labelled ? charset : undefined,
-    );
-    if (decodings.kind === 'unsupported') {
-      throw new ProblemException({
-        status: 415,
-        title: 'Unsupported Media Type',
-        type: 'unsupported-charset',
-        detail: `A JSON body in charset "${decodings.charset.slice(0, 64)}" cannot be inspected.`,
-      });
-    }
-    for (const decoding of decodings.decodings) {
-      // An unlabelled body is scanned only when its start could hold the key.
-      if (
-        !labelled &&
-        !mayCarryKey(decode(decoded.bytes.subarray(0, 64), decoding))
-      )
-        continue;
-      const result = this.scanner.scan(decode(decoded.bytes, decoding));
+    if (!this.inspects(context.req.method)) return;
+    for (const text of this.bodies.texts(context)) {
+      const result = this.scanner.scan(text);
       if (result.kind === 'too-deep') {
         throw new ProblemException({
           status: 400,
@@ -127,23 +54,5 @@ export class MaliciousPayloadInspector {
       }
     }
     // Invalid JSON falls through: it is forwarded unaltered and the backend decides.
-  }
-
-  // A body too large to buffer whose start reads as a JSON object or array, in any encoding.
-  private looksLikeJson(body: Buffer): boolean {
-    const head = body.subarray(0, 64);
-    const decodings = decodingsFor(head, undefined);
-    if (decodings.kind !== 'decodings') return false;
-    return decodings.decodings.some((d) => mayCarryKey(decode(head, d)));
-  }
-
-  private tooLarge(): ProblemException {
-    return new ProblemException({
-      status: 413,
-      title: 'Content Too Large',
-      type: 'body-too-large',
-      detail: `JSON bodies over ${this.config.MAX_BODY_BYTES} bytes cannot be inspected and are not forwarded.`,
-      headers: { connection: 'close' },
-    });
   }
 }
