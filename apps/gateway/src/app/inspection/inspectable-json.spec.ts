@@ -1,27 +1,16 @@
 import { ProblemException } from '@gatehouse/shared/http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { RequestContext } from '../request/request-context';
+import type { RequestContext } from '../request/request-context';
+import { bodyContext } from './body-context.testing';
 import { InspectableJson } from './inspectable-json';
 
 const bodies = new InspectableJson(1024);
 
-function context(
+const context = (
   headers: Record<string, string>,
   body: Buffer | string,
   complete = true,
-): RequestContext {
-  const req = {
-    method: 'POST',
-    headers,
-    url: '/x',
-    socket: { bytesWritten: 0 },
-  } as unknown as IncomingMessage;
-  const ctx = new RequestContext(req, {} as ServerResponse, 'id', 'client', 0);
-  ctx.body = Buffer.from(body);
-  ctx.bodyComplete = complete;
-  return ctx;
-}
+) => bodyContext('POST', headers, body, complete);
 
 function texts(ctx: RequestContext): string[] | number {
   try {

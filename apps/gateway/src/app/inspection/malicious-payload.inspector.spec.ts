@@ -1,9 +1,9 @@
 import { loadConfig } from '@gatehouse/shared/config';
 import { ProblemException } from '@gatehouse/shared/http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { gatewaySchema } from '../gateway.config';
-import { RequestContext } from '../request/request-context';
+import type { RequestContext } from '../request/request-context';
+import { bodyContext } from './body-context.testing';
 import { MaliciousPayloadInspector } from './malicious-payload.inspector';
 
 const config = loadConfig(gatewaySchema, {
@@ -12,23 +12,7 @@ const config = loadConfig(gatewaySchema, {
 });
 const guard = new MaliciousPayloadInspector(config);
 
-function context(
-  method: string,
-  headers: Record<string, string>,
-  body: Buffer | string,
-  complete = true,
-): RequestContext {
-  const req = {
-    method,
-    headers,
-    url: '/x',
-    socket: { bytesWritten: 0 },
-  } as unknown as IncomingMessage;
-  const ctx = new RequestContext(req, {} as ServerResponse, 'id', 'client', 0);
-  ctx.body = Buffer.from(body);
-  ctx.bodyComplete = complete;
-  return ctx;
-}
+const context = bodyContext;
 
 function statusOf(ctx: RequestContext): number {
   try {
