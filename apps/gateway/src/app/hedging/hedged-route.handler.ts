@@ -77,7 +77,11 @@ export class HedgedRouteHandler {
     return timeoutMs ?? this.config.UPSTREAM_TIMEOUT_MS;
   }
 
-  async serve(context: RequestContext): Promise<void> {
+  // deadlineMs: the pipeline reads it once, before any hold; a direct caller may leave it out.
+  async serve(
+    context: RequestContext,
+    deadlineMs = this.deadlineMs(context),
+  ): Promise<void> {
     const { req, res } = context;
     const smart = context.path === SMART_PATH;
     // Every answer says how many copies were sent, errors included.
@@ -91,7 +95,6 @@ export class HedgedRouteHandler {
         headers: { allow: 'GET, HEAD' },
       });
     }
-    const deadlineMs = this.deadlineMs(context);
     const remainingMs = Math.floor(
       deadlineMs - (performance.now() - context.startedAt),
     );

@@ -225,8 +225,9 @@ export class ProxyPipeline {
         ? this.backend
         : this.forwardProxy.resolve(target);
     context.upstreamOrigin = upstream.origin;
-    if (this.rateLimit.enabled || hasBody(req))
-      return this.limitAndRead(context, arrival, place, upstream);
+    const withBody = hasBody(req);
+    if (this.rateLimit.enabled || withBody)
+      return this.limitAndRead(context, arrival, place, upstream, withBody);
     return this.inspect(context, arrival, place, upstream);
   }
 
@@ -235,10 +236,11 @@ export class ProxyPipeline {
     arrival: Arrival,
     place: Place,
     upstream: UpstreamTarget,
+    withBody: boolean,
   ): Promise<void> {
     const req = context.req;
     if (this.rateLimit.enabled) await this.rateLimit.check(context.client);
-    if (hasBody(req)) {
+    if (withBody) {
       // A body still arriving holds no upstream slot (G-6): it is bounded per client and in time.
       const releasePending = this.pendingBodies.acquire(context.client);
       try {
@@ -289,19 +291,23 @@ export class ProxyPipeline {
       backend && arrival.kind === 'request' && this.hedging.handles(context);
     // Hedged routes keep their own policy (G-3, G-7): exempt from the hold unless configured,
     // and a hold never takes a call past its timeout.
+    // The hedged call's deadline, read once here and handed to the handler; undefined when the
+    // request is not hedged.
+    let hedgeDeadlineMs: number | undefined;
     let holdCapMs = Infinity;
     if (hedged) {
       context.stampRequestId();
       context.res.setHeader(HEDGE_COPIES_HEADER, '0');
-      holdCapMs =
-        this.hedging.deadlineMs(context) -
-        (performance.now() - context.startedAt);
+      hedgeDeadlineMs = this.hedging.deadlineMs(context);
+      holdCapMs = hedgeDeadlineMs - (performance.now() - context.startedAt);
     }
     if (replay && (!hedged || this.config.DUPLICATE_DELAY_HEDGED))
       return this.duplicates
         .hold(context, holdCapMs)
-        .then(() => this.inTurn(context, arrival, place, upstream, hedged));
-    return this.inTurn(context, arrival, place, upstream, hedged);
+        .then(() =>
+          this.inTurn(context, arrival, place, upstream, hedgeDeadlineMs),
+        );
+    return this.inTurn(context, arrival, place, upstream, hedgeDeadlineMs);
   }
 
   // Earlier requests on the connection are decided first; after an error answer, nothing
@@ -311,16 +317,16 @@ export class ProxyPipeline {
     arrival: Arrival,
     place: Place,
     upstream: UpstreamTarget,
-    hedged: boolean,
+    hedgeDeadlineMs: number | undefined,
   ): Promise<void> | undefined {
     const previous = place.previous;
     if (previous === undefined || previous.decided) {
       place.turn.decide();
-      return this.send(context, arrival, place, upstream, hedged);
+      return this.send(context, arrival, place, upstream, hedgeDeadlineMs);
     }
     return previous.wait().then(() => {
       place.turn.decide();
-      return this.send(context, arrival, place, upstream, hedged);
+      return this.send(context, arrival, place, upstream, hedgeDeadlineMs);
     });
   }
 
@@ -329,7 +335,7 @@ export class ProxyPipeline {
     arrival: Arrival,
     place: Place,
     upstream: UpstreamTarget,
-    hedged: boolean,
+    hedgeDeadlineMs: number | undefined,
   ): Promise<void> | undefined {
     if (context.abandoned) return undefined;
     if (place.seq > place.order.cutAfter) {
@@ -344,9 +350,10 @@ export class ProxyPipeline {
     const release = this.inFlight.acquire();
     let exchange: Promise<void>;
     try {
-      exchange = hedged
-        ? this.hedging.serve(context)
-        : this.proxy.forward(context, upstream);
+      exchange =
+        hedgeDeadlineMs === undefined
+          ? this.proxy.forward(context, upstream)
+          : this.hedging.serve(context, hedgeDeadlineMs);
     } catch (error) {
       release();
       throw error;

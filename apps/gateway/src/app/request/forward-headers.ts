@@ -3,7 +3,6 @@ import { REQUEST_ID_HEADER } from '@gatehouse/shared/logging';
 import { HeaderNames, readHeaderNames } from './header-names';
 import {
   addConnectionTokens,
-  connectionTokens,
   isHopByHop,
   NO_CONNECTION_TOKENS,
 } from './hop-by-hop';
@@ -88,13 +87,15 @@ export function clientResponseHeaders(
   requestId: string,
 ): Record<string, string | string[]> {
   const connection = upstream['connection'];
-  const listed =
-    connection === undefined
-      ? new Set<string>()
-      : connectionTokens([
-          'connection',
-          Array.isArray(connection) ? connection.join(',') : connection,
-        ]);
+  let listed = NO_CONNECTION_TOKENS;
+  if (connection !== undefined) {
+    const tokens = new Set<string>();
+    addConnectionTokens(
+      Array.isArray(connection) ? connection.join(',') : connection,
+      tokens,
+    );
+    listed = tokens;
+  }
   const headers: Record<string, string | string[]> = {};
   for (const name in upstream) {
     const value = upstream[name];

@@ -9,21 +9,6 @@ const HOP_BY_HOP = new Set([
   'proxy-connection',
 ]);
 
-// Header names the Connection header lists are hop-by-hop too.
-// Most requests carry no Connection header, and share this empty set.
-export function connectionTokens(
-  rawHeaders: readonly string[],
-): ReadonlySet<string> {
-  let tokens: Set<string> | undefined;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i];
-    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
-    tokens ??= new Set<string>();
-    addConnectionTokens(rawHeaders[i + 1], tokens);
-  }
-  return tokens ?? NO_CONNECTION_TOKENS;
-}
-
 // Adds the names one Connection header value lists, lower-cased.
 export function addConnectionTokens(value: string, into: Set<string>): void {
   for (const token of value.split(',')) {
@@ -32,6 +17,8 @@ export function addConnectionTokens(value: string, into: Set<string>): void {
   }
 }
 
+// Header names the Connection header lists are hop-by-hop too. Most messages carry no
+// Connection header, and share this empty set.
 export const NO_CONNECTION_TOKENS: ReadonlySet<string> = new Set<string>();
 
 export function isHopByHop(
