@@ -1,9 +1,36 @@
+import { ScanStatus } from '@gatehouse/shared/contracts';
 import type { Model } from 'mongoose';
-import { insertIfAbsent, isFerretDb } from './guarded-update';
+import { insertIfAbsent, updateGuarded } from './guarded-update';
 import { ScanAttempt } from './scan-attempt.schema';
 
 export function attemptKey(scanId: string, seq: number): string {
   return `${scanId}:${seq}`;
+}
+
+export type EndOutcome =
+  | { status: ScanStatus.Complete }
+  | { status: ScanStatus.Failed; error: string };
+
+// The end of `attempt`, at seq attempt + 1 (ADR 0002): written by the worker that ran it, or by
+// the poll that found its last lease expired with no attempts left.
+export function endEntry(
+  scanId: string,
+  attempt: number,
+  workerId: string,
+  outcome: EndOutcome,
+  at: Date,
+): ScanAttempt {
+  return {
+    _id: attemptKey(scanId, attempt + 1),
+    scanId,
+    seq: attempt + 1,
+    kind: 'end',
+    attempt,
+    workerId,
+    at,
+    status: outcome.status,
+    ...(outcome.status === ScanStatus.Failed ? { error: outcome.error } : {}),
+  };
 }
 
 // The append-only log of ADR 0002. Every read here is by _id, the one filter FerretDB 1.x
@@ -43,27 +70,17 @@ export class AttemptLog {
 
   // Only the claiming worker writes its claim entry, and its kind and workerId never change, so
   // on FerretDB (no pushdown for other filters) a check on a read by _id is as good as the filter.
-  async updateOwnClaim(
+  updateOwnClaim(
     scanId: string,
     attempt: number,
     workerId: string,
     fields: Partial<Pick<ScanAttempt, 'leaseUntil' | 'released'>>,
   ): Promise<boolean> {
-    const _id = attemptKey(scanId, attempt);
-    if (await isFerretDb(this.entries.db)) {
-      const claim = await this.entries
-        .findOne({ _id }, { kind: 1, workerId: 1 })
-        .lean<Pick<ScanAttempt, 'kind' | 'workerId'>>();
-      if (claim?.kind !== 'claim' || claim.workerId !== workerId) return false;
-      return (
-        (await this.entries.updateOne({ _id }, { $set: fields })).matchedCount >
-        0
-      );
-    }
-    const result = await this.entries.updateOne(
-      { _id, kind: 'claim', workerId },
+    return updateGuarded(
+      this.entries,
+      attemptKey(scanId, attempt),
+      { kind: 'claim', workerId },
       { $set: fields },
     );
-    return result.matchedCount > 0;
   }
 }

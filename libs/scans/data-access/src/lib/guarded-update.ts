@@ -10,12 +10,15 @@ export interface UpdateGuard {
   maxAttempt?: number;
   attempt?: number;
   workerId?: string;
+  // Attempt-log entries: only a claim is ever updated (its lease, or its release).
+  kind?: 'claim' | 'end';
 }
 
 interface Guarded {
   status?: ScanStatus;
   attempts?: number;
   workerId?: string | null;
+  kind?: string;
 }
 
 export function guardFilter(guard: UpdateGuard): Record<string, unknown> {
@@ -25,6 +28,7 @@ export function guardFilter(guard: UpdateGuard): Record<string, unknown> {
     filter['attempts'] = { $lte: guard.maxAttempt };
   if (guard.attempt !== undefined) filter['attempts'] = guard.attempt;
   if (guard.workerId !== undefined) filter['workerId'] = guard.workerId;
+  if (guard.kind !== undefined) filter['kind'] = guard.kind;
   return filter;
 }
 
@@ -35,7 +39,8 @@ export function guardHolds(doc: Guarded, guard: UpdateGuard): boolean {
       (doc.status !== undefined && guard.statuses.includes(doc.status))) &&
     (guard.maxAttempt === undefined || attempts <= guard.maxAttempt) &&
     (guard.attempt === undefined || attempts === guard.attempt) &&
-    (guard.workerId === undefined || doc.workerId === guard.workerId)
+    (guard.workerId === undefined || doc.workerId === guard.workerId) &&
+    (guard.kind === undefined || doc.kind === guard.kind)
   );
 }
 
@@ -111,6 +116,7 @@ async function holdsOnRead<T>(
       status: 1,
       attempts: 1,
       workerId: 1,
+      kind: 1,
     })
     .lean<Guarded>();
   return doc !== null && guardHolds(doc, guard);

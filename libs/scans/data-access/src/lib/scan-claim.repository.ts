@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import type { Model } from 'mongoose';
-import { AttemptLog, attemptKey } from './attempt-log';
+import { AttemptLog, EndOutcome, endEntry } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';
 import { Candidate, HeldAttempts, heldKey, ScanClaimer } from './scan-claimer';
 import { OpenScan, ScanProjector } from './scan-projector';
@@ -27,10 +27,6 @@ const OPEN_FIELDS = {
   createdAt: 1,
   attempts: 1,
 } as const;
-
-type Outcome =
-  | { status: ScanStatus.Complete }
-  | { status: ScanStatus.Failed; error: string };
 
 // The processor's side: ADR 0002's claim protocol over ADR 0006's open-work collections.
 @Injectable()
@@ -226,7 +222,7 @@ export class ScanClaimRepository {
     scanId: string,
     attempt: number,
     workerId: string,
-    outcome: Outcome,
+    outcome: EndOutcome,
   ): Promise<boolean> {
     return guardStore(() =>
       inStoreOperation('finish', async () => {
@@ -238,19 +234,7 @@ export class ScanClaimRepository {
           (!claim || claim.kind !== 'claim' || claim.workerId !== workerId)
         )
           return false;
-        const end: ScanAttempt = {
-          _id: attemptKey(scanId, attempt + 1),
-          scanId,
-          seq: attempt + 1,
-          kind: 'end',
-          attempt,
-          workerId,
-          at: new Date(),
-          status: outcome.status,
-          ...(outcome.status === ScanStatus.Failed
-            ? { error: outcome.error }
-            : {}),
-        };
+        const end = endEntry(scanId, attempt, workerId, outcome, new Date());
         const viewId =
           (held ?? (await this.openScanOf(scanId, attempt, workerId)))
             ?.viewId ?? null;

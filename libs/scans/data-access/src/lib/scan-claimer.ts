@@ -1,5 +1,5 @@
 import { ScanStatus } from '@gatehouse/shared/contracts';
-import { AttemptLog, attemptKey } from './attempt-log';
+import { AttemptLog, attemptKey, endEntry } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';
 import type {
   ClaimBatch,
@@ -90,17 +90,13 @@ export class ScanClaimer {
     }
     if (last.attempt >= options.maxAttempts && !last.released) {
       const error = `lease expired on attempt ${last.attempt} of ${options.maxAttempts} (worker ${last.workerId} stopped renewing it)`;
-      const end: ScanAttempt = {
-        _id: attemptKey(entry._id, last.seq + 1),
-        scanId: entry._id,
-        seq: last.seq + 1,
-        kind: 'end',
-        attempt: last.attempt,
+      const end = endEntry(
+        entry._id,
+        last.attempt,
         workerId,
-        at: new Date(now),
-        status: ScanStatus.Failed,
-        error,
-      };
+        { status: ScanStatus.Failed, error },
+        new Date(now),
+      );
       if (await this.log.append(end)) {
         await this.projector.end(end, entry.viewId);
         exhausted.push({ scanId: entry._id, attempt: last.attempt, error });
