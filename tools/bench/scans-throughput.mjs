@@ -10,7 +10,6 @@
 //        [--scans 1000] [--history 10000] [--concurrency 8] [--workers 1,2,4] [--backlog 500]
 //        [--parts throughput,renew,recovery]
 // Uses MONGODB_URI when set, else starts the FerretDB test DB (tools/test-db). Loopback only.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,7 +26,7 @@ import {
   until,
   waitFor,
 } from './bench-kit.mjs';
-import { testDbBinaryIsCurrent } from '../test-db/current.mjs';
+import { ensureTestDbBinary } from '../test-db/binary.mjs';
 
 const mongoose = createRequire(join(root, 'package.json'))('mongoose');
 const args = parseArgs(process.argv.slice(2), {
@@ -71,12 +70,7 @@ async function startApp(app, env) {
 async function startDb() {
   if (process.env.MONGODB_URI)
     return { uri: process.env.MONGODB_URI, stop: async () => undefined };
-  const binary = join(root, 'tools/test-db/bin/test-db');
-  if (!testDbBinaryIsCurrent(join(root, 'tools/test-db'), binary))
-    execFileSync('go', ['build', '-o', 'bin/test-db', '.'], {
-      cwd: join(root, 'tools/test-db'),
-      stdio: 'inherit',
-    });
+  const binary = ensureTestDbBinary();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const child = spawnTracked(

@@ -6,12 +6,12 @@
 // stops everything gracefully and exits 0.
 // Only Node's own modules are imported up front: this script runs before `npm ci`.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { testDbBinaryIsCurrent } from '../test-db/current.mjs';
+import { ensureTestDbBinary } from '../test-db/binary.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const host = '127.0.0.1';
@@ -105,38 +105,17 @@ function needsInstall() {
   );
 }
 
-function findGo() {
-  for (const candidate of ['go', '/usr/local/go/bin/go']) {
-    const probe = spawnSync(candidate, ['version'], { stdio: 'ignore' });
-    if (!probe.error && probe.status === 0) return candidate;
-  }
-  return undefined;
-}
-
 function buildTestDb() {
-  const dir = join(root, 'tools', 'test-db');
-  const binary = join(dir, 'bin', 'test-db');
-  if (testDbBinaryIsCurrent(dir, binary)) return binary;
-  const go = findGo();
-  if (!go)
-    fail(
-      'building the test database',
-      'Go >= 1.24 is required (install it into /usr/local/go), or set MONGODB_URI to a running MongoDB',
-    );
-  say(
-    'building the test database (first run or changed sources, about a minute)',
-  );
-  const partial = `${binary}.${process.pid}.tmp`;
-  mkdirSync(dirname(binary), { recursive: true });
   try {
-    run('building the test database', go, ['build', '-o', partial, '.'], {
-      cwd: dir,
+    return ensureTestDbBinary({
+      onBuild: () =>
+        say(
+          'building the test database (first run or changed sources, about a minute)',
+        ),
     });
-    renameSync(partial, binary);
-  } finally {
-    rmSync(partial, { force: true });
+  } catch (error) {
+    fail('building the test database', error.message);
   }
-  return binary;
 }
 
 function portFree(number) {

@@ -46,7 +46,7 @@ function findGo(): string {
 }
 
 // Built once and cached: a cold build of FerretDB takes over a minute on two cores. Rebuilt when
-// a source is newer than the binary (tools/test-db/current.mjs makes the same check for scripts).
+// a source is newer than the binary (tools/test-db/binary.mjs makes the same check for scripts).
 export function testDbBinary(): string {
   const dir = join(workspaceRoot(), 'tools', 'test-db');
   const binary = join(dir, 'bin', 'test-db');
