@@ -17,6 +17,19 @@ export interface OpenScan {
   createdAt: Date;
 }
 
+// The lease entry of a scan whose attempt `claim` started.
+function leaseEntry(scan: OpenScan, claim: ScanAttempt): Partial<ScanLease> {
+  return {
+    _id: scan._id,
+    viewId: scan.viewId,
+    target: scan.target,
+    createdAt: scan.createdAt,
+    attempts: claim.attempt,
+    workerId: claim.workerId,
+    leaseUntil: claim.leaseUntil,
+  };
+}
+
 // Projects attempt-log entries onto the `scans` view and the open-work collections, `scan_queue`
 // (waiting) and `scan_leases` (running) (ADR 0002, ADR 0006). Every write addresses one
 // document by _id: an index lookup on MongoDB (FerretDB 1.24 scans its table, ADR 0006).
@@ -69,14 +82,7 @@ export class ScanProjector {
         { maxAttempt: claim.attempt },
         { $set: running },
       );
-    const created = () =>
-      insertIfAbsent(this.leases, {
-        _id: scan._id,
-        viewId: scan.viewId,
-        target: scan.target,
-        createdAt: scan.createdAt,
-        ...running,
-      });
+    const created = () => insertIfAbsent(this.leases, leaseEntry(scan, claim));
     if (fromQueue) {
       if (!(await created())) await lease();
     } else if (!(await lease())) await created();
@@ -101,15 +107,7 @@ export class ScanProjector {
   // A claim whose winner stopped before it moved the scan out of the waiting queue: move it, so
   // that the reclaim query sees its lease. The view is left to the winner (ADR 0002).
   async move(claim: ScanAttempt, scan: OpenScan): Promise<void> {
-    await insertIfAbsent(this.leases, {
-      _id: scan._id,
-      viewId: scan.viewId,
-      target: scan.target,
-      createdAt: scan.createdAt,
-      attempts: claim.attempt,
-      workerId: claim.workerId,
-      leaseUntil: claim.leaseUntil,
-    });
+    await insertIfAbsent(this.leases, leaseEntry(scan, claim));
     await this.queue.deleteOne({ _id: scan._id });
     await this.settle(claim.scanId, claim.attempt, scan.viewId);
   }
