@@ -173,6 +173,14 @@ describe('G-1 WebSocket tunnelling', () => {
     const second = await opened(`${ws}/b`);
     try {
       expect(await open(`${ws}/c`)).toEqual({ status: 503 });
+      // G-4: the refusal has its line too.
+      expect(
+        await gateway.waitForLog(
+          (l) => l['msg'] === 'request' && l['path'] === '/c',
+          10_000,
+          'the refused tunnel log line',
+        ),
+      ).toMatchObject({ status: 503 });
     } finally {
       first.socket.close();
       second.socket.close();
@@ -202,5 +210,67 @@ describe('G-1 WebSocket tunnelling', () => {
   it('still serves plain requests on the same port', async () => {
     const response = await fetch(`${gateway.url}/plain`);
     expect(await response.text()).toBe('plain');
+  });
+});
+
+describe('G-1 tunnels per client: one client cannot hold every tunnel', () => {
+  let upstream: EchoUpstream;
+  let gateway: AppProcess;
+  let ws: string;
+
+  beforeAll(async () => {
+    upstream = new EchoUpstream();
+    gateway = await startGateway({
+      BACKEND_URL: await upstream.listen(),
+      MAX_TUNNELS: '4',
+      MAX_TUNNELS_PER_CLIENT: '2',
+      TRUST_PROXY: '1',
+      DUPLICATE_DELAY_MS: '0',
+    });
+    ws = `ws://127.0.0.1:${gateway.port}`;
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await upstream?.close();
+  });
+
+  it('answers 429 past MAX_TUNNELS_PER_CLIENT while other clients still get tunnels, and logs the refusal', async () => {
+    const greedy = { 'x-forwarded-for': '198.51.100.7' };
+    const first = await opened(`${ws}/greedy-1`, greedy);
+    const second = await opened(`${ws}/greedy-2`, greedy);
+    try {
+      expect(await open(`${ws}/greedy-3`, greedy)).toEqual({ status: 429 });
+      const other = await opened(`${ws}/other`, {
+        'x-forwarded-for': '203.0.113.9',
+      });
+      other.socket.close();
+      await closed(other.socket);
+    } finally {
+      first.socket.close();
+      second.socket.close();
+    }
+    await Promise.all([closed(first.socket), closed(second.socket)]);
+    const refused = await gateway.waitForLog(
+      (l) => l['msg'] === 'request' && l['path'] === '/greedy-3',
+      10_000,
+      'the refused tunnel log line',
+    );
+    expect(refused).toMatchObject({
+      status: 429,
+      decision: 'rejected',
+      client: '198.51.100.7',
+    });
+    // The client's slots come back when its tunnels close.
+    await eventually(
+      async () => {
+        const again = await open(`${ws}/greedy-4`, greedy);
+        if ('status' in again) return undefined;
+        again.socket.close();
+        await closed(again.socket);
+        return true;
+      },
+      10_000,
+      'a per-client tunnel slot to free up',
+    );
   });
 });

@@ -113,6 +113,10 @@ export const gatewaySchema = {
     default: 1000,
     min: 1,
   }),
+  MAX_TUNNELS_PER_CLIENT: int(
+    'WebSocket tunnels one client may hold at once (429 past it)',
+    { default: 64, min: 1 },
+  ),
   TUNNEL_IDLE_MS: int('A WebSocket tunnel idle this long is closed', {
     default: 60_000,
     min: 100,

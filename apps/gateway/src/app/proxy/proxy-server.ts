@@ -64,7 +64,8 @@ export function attachProxy(server: Server, options: ProxyServerOptions): void {
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const refusal =
       framingProblem(req, maxHeaderFields) ??
-      (ownRoutes(pathOf(req.url ?? '/')) ? notFound() : undefined);
+      (ownRoutes(pathOf(req.url ?? '/')) ? notFound() : undefined) ??
+      upgradeProblem(req);
     if (refusal !== undefined) {
       pipeline.handleUpgrade(req, socket, {
         kind: 'refused',
@@ -72,17 +73,10 @@ export function attachProxy(server: Server, options: ProxyServerOptions): void {
       });
     } else if (isWebSocket(req)) {
       pipeline.handleUpgrade(req, socket, { kind: 'websocket', head });
-    } else if (hasBody(req)) {
-      pipeline.handleUpgrade(req, socket, {
-        kind: 'refused',
-        problem: badRequest(
-          'upgrade-with-body',
-          'Only WebSocket upgrades are tunnelled; other upgrades may not carry a body.',
-        ),
-      });
     } else {
-      // Other protocols (h2c...) are not tunnelled: the request is served as a plain one,
-      // its Upgrade header dropped as hop-by-hop.
+      // Other protocols (h2c...) are never tunnelled: the request is served as a plain one,
+      // its Upgrade and Connection fields dropped as hop-by-hop, and whatever the client sent
+      // behind it (`head`) is never read.
       pipeline.handleUpgrade(req, socket, { kind: 'request' });
     }
   });
@@ -113,6 +107,35 @@ function isWebSocket(req: IncomingMessage): boolean {
       .split(',')
       .some((protocol) => protocol.trim().toLowerCase() === 'websocket')
   );
+}
+
+// RFC 6455 §4.1: a 16-byte nonce, base64-encoded.
+const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/;
+
+// An upgrade request carries no body: a WebSocket handshake has none (RFC 6455 §4.1), and
+// Node's parser hands whatever follows an upgrade's headers over as raw bytes, never as a body
+// the gateway could inspect (G-1, G-2). A WebSocket handshake must also be one.
+function upgradeProblem(req: IncomingMessage): ProblemException | undefined {
+  const webSocket = isWebSocket(req);
+  if (hasBody(req))
+    return badRequest(
+      'upgrade-with-body',
+      webSocket
+        ? 'A WebSocket handshake may not carry a body.'
+        : 'An upgrade request may not carry a body.',
+    );
+  if (!webSocket) return undefined;
+  const key = req.headers['sec-websocket-key'];
+  if (
+    typeof key !== 'string' ||
+    !WEBSOCKET_KEY.test(key) ||
+    req.headers['sec-websocket-version'] !== '13'
+  )
+    return badRequest(
+      'invalid-websocket-handshake',
+      'A WebSocket handshake needs one Sec-WebSocket-Key (16 bytes, base64) and Sec-WebSocket-Version 13.',
+    );
+  return undefined;
 }
 
 // RFC 9112 §3.2: exactly one Host on HTTP/1.1 (at most one on 1.0); past the header field

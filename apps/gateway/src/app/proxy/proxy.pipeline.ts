@@ -141,10 +141,9 @@ export class ProxyPipeline {
     const res = new ServerResponse(req);
     res.shouldKeepAlive = false;
     res.assignSocket(socket);
-    res.once('finish', () => {
-      res.detachSocket(socket);
-      socket.destroySoon();
-    });
+    // The socket stays assigned: its close is the response's close, which writes the log line
+    // (G-4) for refusals, plain answers and tunnels alike.
+    res.once('finish', () => socket.destroySoon());
     this.handle(req, res, arrival);
   }
 
