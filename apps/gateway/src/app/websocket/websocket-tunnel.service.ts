@@ -8,7 +8,7 @@ import {
   RequestOptions,
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
@@ -175,7 +175,10 @@ export class WebSocketTunnels {
           agent: false,
         };
         upstream = secure
-          ? httpsRequest({ ...options, servername: host })
+          ? httpsRequest({
+              ...options,
+              servername: isIP(host) === 0 ? host : undefined,
+            })
           : httpRequest(options);
       } catch (error) {
         fail(error as Error);
