@@ -8,6 +8,8 @@ module.exports = {
     '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
   },
   moduleFileExtensions: ['ts', 'js', 'html'],
+  // The docs checks in src/docs are the `test` target (jest.config.cts).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/src/docs/'],
   // The whole suite as a user runs it: one file at a time on a 2-core machine.
   maxWorkers: 1,
   testTimeout: 600_000,

@@ -12,6 +12,8 @@ const MIN_JWT_SECRET_BYTES = 16;
 // Kept as given and decoded per JWT_SECRET_ENCODING; its value is never echoed.
 const secret: EnvVar<string | undefined> = {
   description: 'HS512 key; when set, x-my-jwt is required and verified',
+  default: 'unset (off)',
+  accepts: `text encoding at least ${MIN_JWT_SECRET_BYTES} bytes per JWT_SECRET_ENCODING`,
   parse: (raw) =>
     raw === undefined || raw.trim() === '' ? undefined : raw.trim(),
 };

@@ -18,6 +18,8 @@ function hostList(description: string): EnvVar<string[]> {
   const inner = list(description);
   return {
     description,
+    default: 'unset (off)',
+    accepts: 'a comma-separated list of host or host:port',
     parse(raw) {
       return inner.parse(raw).map((entry) => {
         let parsed: URL;
@@ -35,10 +37,14 @@ function hostList(description: string): EnvVar<string[]> {
   };
 }
 
+const MIN_JWT_SECRET_BYTES = 16;
+
 // A secret is kept as given and decoded per JWT_SECRET_ENCODING; its value is never echoed.
 function secret(description: string): EnvVar<string | undefined> {
   return {
     description,
+    default: 'unset (off)',
+    accepts: `text encoding at least ${MIN_JWT_SECRET_BYTES} bytes per JWT_SECRET_ENCODING`,
     parse: (raw) =>
       raw === undefined || raw.trim() === '' ? undefined : raw.trim(),
   };
@@ -47,10 +53,8 @@ function secret(description: string): EnvVar<string | undefined> {
 // "0" or "1", for switches.
 function flag(description: string, fallback: boolean): EnvVar<boolean> {
   const inner = oneOf(description, ['0', '1'] as const, fallback ? '1' : '0');
-  return { description, parse: (raw) => inner.parse(raw) === '1' };
+  return { ...inner, parse: (raw) => inner.parse(raw) === '1' };
 }
-
-const MIN_JWT_SECRET_BYTES = 16;
 
 export const gatewaySchema = {
   ...serverSchema(8080),
@@ -62,14 +66,14 @@ export const gatewaySchema = {
     { default: '/_gateway', pattern: /^\/[A-Za-z0-9._~-]+$/ },
   ),
   DUPLICATE_DELAY_MS: int(
-    'Hold applied to an exact replay from the same client',
+    'Hold applied to an exact replay from the same client; 0 turns it off',
     { default: 2000, min: 0, max: 60_000 },
   ),
   DUPLICATE_TTL_MS: int('How long the last request of a client is remembered', {
     default: 3_600_000,
     min: 1_000,
   }),
-  MAX_HELD: int('Bound on requests held for the duplicate delay at once', {
+  MAX_HELD: int('Requests held for the duplicate delay at once (429 past it)', {
     default: 10_000,
     min: 1,
   }),
@@ -128,7 +132,7 @@ export const gatewaySchema = {
     max: 512,
   }),
   INSPECT_METHODS: list(
-    'Methods whose JSON bodies are inspected for is_malicious',
+    'Methods whose JSON bodies are inspected for is_malicious; empty means POST',
   ),
   TRUST_PROXY: int(
     'Trusted proxy hops in front of the gateway (X-Forwarded-For)',
@@ -144,7 +148,7 @@ export const gatewaySchema = {
     max: 10,
   }),
   DUPLICATE_DELAY_HEDGED: flag(
-    'Whether hedged routes are held as replays too (1) or exempt (0)',
+    "Whether hedged routes are held as replays too (1, never past the call's timeout) or exempt (0)",
     false,
   ),
   HEDGE_ROUTES: list(
@@ -187,9 +191,11 @@ export const gatewaySchema = {
     'Bound on one Redis command; past it the gateway fails open',
     { default: 500, min: 10, max: 60_000 },
   ),
-  JWT_SECRET: secret('HS512 key for the injected x-my-jwt header'),
+  JWT_SECRET: secret(
+    'HS512 key: when set, every forwarded request carries a signed x-my-jwt',
+  ),
   JWT_SECRET_ENCODING: oneOf(
-    'How JWT_SECRET turns into key bytes',
+    "How JWT_SECRET turns into key bytes: hex decodes it, utf8 uses the string's own bytes",
     ['hex', 'utf8'] as const,
     'hex',
   ),
@@ -202,9 +208,12 @@ export const gatewaySchema = {
     true,
   ),
   REDIS_URL: optional(
-    url('Redis for state shared by replicas', {
-      protocols: ['redis:', 'rediss:'],
-    }),
+    url(
+      'Redis for state shared by replicas; unset, state lives in process memory',
+      {
+        protocols: ['redis:', 'rediss:'],
+      },
+    ),
   ),
   REDIS_PREFIX: str('Prefix of every Redis key the gateway writes', {
     default: 'gatehouse:',

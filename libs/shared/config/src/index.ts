@@ -1,2 +1,3 @@
 export * from './lib/env-var';
 export * from './lib/load-config';
+export * from './lib/config-table';

@@ -1,6 +1,11 @@
 // One environment variable: how to read it, and what it means (for errors and docs).
 export interface EnvVar<T> {
   description: string;
+  // For docs, as a reader would write it: the value used when the variable is unset ("2000"),
+  // "unset" or "empty" when the app runs without one, undefined when it is required.
+  default: string | undefined;
+  // For docs: what a value may be ("an integer in 0..60000", "one of hex, utf8").
+  accepts: string;
   parse(raw: string | undefined): T;
 }
 
@@ -19,6 +24,18 @@ export class InvalidValue extends Error {}
 
 function present(raw: string | undefined): raw is string {
   return raw !== undefined && raw.trim() !== '';
+}
+
+function range(min: number, max: number): string {
+  return `${Number.isFinite(min) ? min : '-∞'}..${Number.isFinite(max) ? max : '∞'}`;
+}
+
+function bounded(kind: string, min: number, max: number): string {
+  if (Number.isFinite(min) && Number.isFinite(max))
+    return `${kind} in ${range(min, max)}`;
+  if (Number.isFinite(min)) return `${kind} ≥ ${min}`;
+  if (Number.isFinite(max)) return `${kind} ≤ ${max}`;
+  return kind;
 }
 
 function quoted(raw: string): string {
@@ -40,6 +57,8 @@ function numberVar(
   const kind = integer ? 'an integer' : 'a number';
   return {
     description,
+    default: opts.default === undefined ? undefined : String(opts.default),
+    accepts: bounded(kind, min, max),
     parse(raw) {
       if (!present(raw)) {
         if (opts.default === undefined) throw new InvalidValue('is required');
@@ -52,9 +71,8 @@ function numberVar(
         value < min ||
         value > max
       ) {
-        const range = `${Number.isFinite(min) ? min : '-∞'}..${Number.isFinite(max) ? max : '∞'}`;
         throw new InvalidValue(
-          `must be ${kind} in ${range}, got ${quoted(raw)}`,
+          `must be ${kind} in ${range(min, max)}, got ${quoted(raw)}`,
         );
       }
       return value;
@@ -82,6 +100,8 @@ export function str(
 ): EnvVar<string> {
   return {
     description,
+    default: opts.default,
+    accepts: opts.pattern ? `text matching \`${opts.pattern}\`` : 'text',
     parse(raw) {
       if (!present(raw)) {
         if (opts.default === undefined) throw new InvalidValue('is required');
@@ -100,6 +120,8 @@ export function str(
 export function optional<T>(inner: EnvVar<T>): EnvVar<T | undefined> {
   return {
     description: inner.description,
+    default: 'unset',
+    accepts: inner.accepts,
     parse: (raw) => (present(raw) ? inner.parse(raw) : undefined),
   };
 }
@@ -111,6 +133,8 @@ export function oneOf<T extends string>(
 ): EnvVar<T> {
   return {
     description,
+    default: fallback,
+    accepts: `one of ${values.join(', ')}`,
     parse(raw) {
       if (!present(raw)) return fallback;
       const value = raw.trim() as T;
@@ -130,6 +154,8 @@ export function url(
   const protocols = opts.protocols ?? ['http:', 'https:'];
   return {
     description,
+    default: opts.default,
+    accepts: `an absolute ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL`,
     parse(raw) {
       const text = present(raw) ? raw.trim() : opts.default;
       if (text === undefined) throw new InvalidValue('is required');
@@ -156,6 +182,8 @@ export function hex(
   const minBytes = opts.minBytes ?? 1;
   return {
     description,
+    default: undefined,
+    accepts: `hex encoding at least ${minBytes} bytes`,
     parse(raw) {
       if (!present(raw)) throw new InvalidValue('is required');
       const text = raw.trim();
@@ -173,6 +201,8 @@ export function hex(
 export function list(description: string): EnvVar<string[]> {
   return {
     description,
+    default: 'empty',
+    accepts: 'a comma-separated list',
     parse: (raw) =>
       present(raw)
         ? raw
