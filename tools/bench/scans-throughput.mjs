@@ -411,7 +411,7 @@ try {
       `\nrecovery: ${result.orphans} orphans claimed again ${result.worstReclaimMs} ms after the kill at worst (bound ${result.boundMs} ms), ${result.acceptedStillQueued} Accepted scans still queued`,
     );
   }
-  // The same figures as Markdown, for the README.
+  // The same figures as Markdown, for docs/benchmarks.md.
   console.log(`\n${table.join('\n')}`);
 } catch (error) {
   console.error(error);

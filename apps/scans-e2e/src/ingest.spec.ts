@@ -70,7 +70,7 @@ describe('ingest: POST /scans', () => {
       '10.0.0.1',
       'scanme.example:8443',
       '[::1]:443',
-      // A bare IPv6 address is an IP too, as the README says.
+      // A bare IPv6 address is an IP too, as docs/scans.md says.
       '::1',
       '2001:db8::1',
       'http://a.example/x?y=1',

@@ -4,15 +4,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  docFiles,
   ReadmeExample,
   readmeExamples,
   withPorts,
 } from './support/readme-examples';
 
-// The README is the front door: start the suite exactly as it says (`npm start`), run its own
-// curl examples against it, check the answers it documents, then stop it with SIGTERM and
-// expect exit 0. Free ports keep it clear of a suite a developer may be running.
+// The README is the front door: start the suite exactly as it says (`npm start`), run the curl
+// examples of the README and of every docs/*.md against it, check the answers they document,
+// then stop it with SIGTERM and expect exit 0. Free ports keep it clear of a suite a developer
+// may be running.
 const root = workspaceRoot();
+const DOCS = docFiles(root);
+const markdown = (file: string) => readFileSync(join(root, file), 'utf8');
 const DEFAULT_PORTS = {
   BACKEND_PORT: 3000,
   GATEWAY_PORT: 8080,
@@ -54,10 +58,8 @@ function answers(stdout: string): CurlAnswer[] {
   }));
 }
 
-describe('README: npm start, then every curl example answers as documented', () => {
-  const examples = readmeExamples(
-    readFileSync(join(root, 'README.md'), 'utf8'),
-  );
+describe('README and docs: npm start, then every curl example answers as documented', () => {
+  const examples = DOCS.flatMap((file) => readmeExamples(markdown(file), file));
   let suite: ChildProcess;
   let stdout = '';
   let stderr = '';
@@ -111,8 +113,12 @@ describe('README: npm start, then every curl example answers as documented', () 
     const undocumented = examples.filter(
       (example) => example.expectedStatus === undefined,
     );
-    expect(undocumented.map((e) => `line ${e.line}: ${e.command}`)).toEqual([]);
-    // The answers the README promises a new user: the ones this test exists for.
+    expect(
+      undocumented.map((e) => `${e.file} line ${e.line}: ${e.command}`),
+    ).toEqual([]);
+    // Every topic file with a runnable block is read, not just the README.
+    expect(new Set(examples.map((e) => e.file)).size).toBeGreaterThan(5);
+    // The answers the docs promise a new user: the ones this test exists for.
     const statuses = new Set(examples.map((e) => e.expectedStatus));
     for (const status of [200, 202, 400, 401, 404])
       expect(statuses).toContain(status);
@@ -131,7 +137,8 @@ describe('README: npm start, then every curl example answers as documented', () 
     const failures: string[] = [];
     for (const example of examples) {
       const problem = await check(example, values);
-      if (problem) failures.push(`README line ${example.line}: ${problem}`);
+      if (problem)
+        failures.push(`${example.file} line ${example.line}: ${problem}`);
     }
     expect(failures).toEqual([]);
   });

@@ -1,13 +1,28 @@
-// Reads the curl examples out of the README, so that the smoke test runs exactly what a reader
-// copies. Conventions (stated in the README's "Test it" section):
+// Reads the curl examples out of the README and the docs, so that the smoke test runs exactly
+// what a reader copies. Conventions (stated in docs/testing.md):
 // - every curl command in a ```sh block is run, top to bottom; blocks for other set-ups use
-//   ```console;
+//   ```console, and a curl in a block of any other kind is an error;
 // - each command line carries its expected answer in a comment: `→ 202`, and for a held
 //   request `→ 200 after ~2 s`; a line of only a comment applies to the command under it;
 // - `<scanId>` and `<nextCursor>` stand for the values that an earlier answer returned.
 
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+// The README first, then each topic in docs/ by name; docs/adr records decisions, not usage.
+export function docFiles(root: string): string[] {
+  return [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((name) => name.endsWith('.md'))
+      .sort()
+      .map((name) => `docs/${name}`),
+  ];
+}
+
 export interface ReadmeExample {
-  // 1-based line in the README where the command starts.
+  // The file, relative to the workspace root, and the 1-based line where the command starts.
+  file: string;
   line: number;
   command: string;
   expectedStatus: number | undefined;
@@ -35,7 +50,10 @@ export function splitComment(text: string): { code: string; comment: string } {
   return { code: text.trimEnd(), comment: '' };
 }
 
-export function readmeExamples(markdown: string): ReadmeExample[] {
+export function readmeExamples(
+  markdown: string,
+  file: string,
+): ReadmeExample[] {
   const lines = markdown.split('\n');
   const examples: ReadmeExample[] = [];
   let inRunnable = false;
@@ -67,6 +85,7 @@ export function readmeExamples(markdown: string): ReadmeExample[] {
     const status = EXPECTATION.exec(note);
     const seconds = DURATION.exec(note);
     examples.push({
+      file,
       line: start + 1,
       command: code,
       expectedStatus: status ? Number(status[1]) : undefined,
@@ -76,7 +95,30 @@ export function readmeExamples(markdown: string): ReadmeExample[] {
   return examples;
 }
 
-// The README speaks of the default ports; a test suite runs on free ones.
+// Lines with a curl command in a fenced block that is neither run (```sh) nor marked as needing
+// another set-up (```console): an example nobody would test.
+export function untestedCurls(markdown: string): number[] {
+  const lines = markdown.split('\n');
+  const found: number[] = [];
+  let fence: string | undefined;
+  lines.forEach((raw, i) => {
+    const open = /^```(\S*)/.exec(raw.trim());
+    if (open) {
+      fence = fence === undefined ? open[1] : undefined;
+      return;
+    }
+    if (
+      fence !== undefined &&
+      fence !== 'sh' &&
+      fence !== 'console' &&
+      /(^|[;&|]\s*)curl\s/.test(splitComment(raw.trim()).code)
+    )
+      found.push(i + 1);
+  });
+  return found;
+}
+
+// The docs speak of the default ports; a test suite runs on free ones.
 export function withPorts(
   command: string,
   ports: Record<number, number>,
