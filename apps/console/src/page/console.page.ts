@@ -259,7 +259,8 @@ async function refreshGateway(): Promise<void> {
   if (history.length > HISTORY) history.shift();
   gatewayChart.setOption({
     animation: false,
-    tooltip: { trigger: 'axis' },
+    // Drawn in the SVG: the HTML tooltip writes style attributes, which the page's CSP refuses.
+    tooltip: { trigger: 'axis', renderMode: 'richText' },
     legend: { top: 0, textStyle: { fontSize: 10 } },
     grid: { left: 40, right: 45, top: 30, bottom: 20 },
     xAxis: {
