@@ -254,9 +254,11 @@ describe('operator console (O-1) in a browser', () => {
         .status,
     ).toBe(200);
     expect((await doc.fetchChecked(`${base}/api/scans/nope`)).status).toBe(400);
-    expect(
-      (await doc.fetchChecked(`${base}/api/scans/${randomUUID()}`)).status,
-    ).toBe(404);
+    // Status's own 404 fields ("scanStatus", its detail) stay behind: status and title only.
+    const missing = await doc.fetchChecked(`${base}/api/scans/${randomUUID()}`);
+    expect(missing.status).toBe(404);
+    expect(missing.json()).toMatchObject({ title: 'Not Found', app: 'status' });
+    expect(missing.json()).not.toHaveProperty('scanStatus');
     expect((await post('{"target": "api.example"}')).status).toBe(202);
     expect((await post('{"target": 5}')).status).toBe(400);
     expect((await post('[1]')).status).toBe(400);
@@ -266,6 +268,15 @@ describe('operator console (O-1) in a browser', () => {
       (await post(JSON.stringify({ target: 'x'.repeat(20_000) }))).status,
     ).toBe(413);
     expect(doc.unexercised()).toEqual([]);
+  });
+
+  it('O-1: the page ran the tests above under its CSP with no violation', async () => {
+    const served = await page.goto(apps['console'].url, WAIT);
+    expect(served?.headers()['content-security-policy']).toContain(
+      "frame-ancestors 'none'",
+    );
+    await page.locator('#scan-list tr').first().waitFor(WAIT);
+    expect(browser.cspViolations).toEqual([]);
   });
 
   it('says which app is down when status stops, and keeps the gateway panel live', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AppModule } from './app/app.module';
 import { CONSOLE_SCHEMAS } from './app/console.openapi';
 import { consoleConfigSchema } from './app/console.config';
+import { securityHeaders } from './app/security-headers.middleware';
 
 const config = loadConfigOrExit('console', consoleConfigSchema);
 void bootstrap(AppModule.forRoot(config), {
@@ -12,6 +13,8 @@ void bootstrap(AppModule.forRoot(config), {
   host: config.HOST,
   bodyParser: false,
   configure: (app) => {
+    // First, so that every answer carries them, body-parser errors included.
+    app.use(securityHeaders());
     app.useBodyParser('json', { limit: '16kb', strict: true });
     // The page: index.html from the assets, and the bundled script under /page/.
     app.useStaticAssets(join(__dirname, 'page'), {

@@ -80,6 +80,22 @@ describe('backend (B-1, B-2) behind the gateway', () => {
     );
   });
 
+  it('Errors: the backend’s own /_mock and /health routes refuse unknown query parameters; its stand-in upstream routes take any', async () => {
+    for (const path of ['/_mock/requests?x=1', '/health/live?x=1']) {
+      const response = await fetch(`${backend.url}${path}`);
+      expect([path, response.status]).toEqual([path, 400]);
+      expect(await response.json()).toMatchObject({
+        detail: expect.stringContaining('"x"'),
+        requestId: expect.any(String),
+      });
+    }
+    for (const path of ['/api/users?page=2', '/echo/x?y=1', '/any?z=1'])
+      expect([path, (await fetch(`${gateway.url}${path}`)).status]).toEqual([
+        path,
+        200,
+      ]);
+  });
+
   it('shuts down gracefully on SIGTERM with exit code 0', async () => {
     const extra = await startApp('gateway', {
       env: { BACKEND_URL: backend.url, UPSTREAM_ERROR_LOG: '/dev/null' },

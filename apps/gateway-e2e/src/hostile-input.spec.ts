@@ -103,6 +103,61 @@ describe('hostile input gets a clear 4xx and the gateway stays up', () => {
     expect(sut.upstream.requests).toHaveLength(0);
   });
 
+  it.each([
+    ['GET', '/_gateway/status?foo=1', 'foo'],
+    ['GET', '/_gateway/health/live?verbose', 'verbose'],
+    ['GET', '/_gateway/health/ready?x=1', 'x'],
+    ['GET', '/_gateway/stats?limit=1&offset=0&sort=path', 'sort'],
+    ['POST', '/_gateway/test/1?x=1', 'x'],
+    ['GET', '/metrics?name=up', 'name'],
+  ])(
+    'Errors: an unknown query parameter on its own route %s %s is a 400 problem naming it, with the request id',
+    async (method, target, name) => {
+      const response = await fetch(`${sut.gateway.url}${target}`, {
+        method,
+        headers: { 'x-request-id': `unknown-query-${name}` },
+      });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toBe(
+        'application/problem+json',
+      );
+      expect(response.headers.get('x-request-id')).toBe(
+        `unknown-query-${name}`,
+      );
+      const problem = (await response.json()) as Record<string, unknown>;
+      expect(problem).toMatchObject({
+        status: 400,
+        requestId: `unknown-query-${name}`,
+        detail: expect.stringContaining(`"${name}"`),
+      });
+      expect(sut.upstream.requests).toHaveLength(0);
+    },
+  );
+
+  it('Errors: the parameters a route documents still work, and a huge unknown name is not echoed', async () => {
+    expect(
+      (await fetch(`${sut.gateway.url}/_gateway/stats?limit=1&offset=0`))
+        .status,
+    ).toBe(200);
+    const response = await fetch(
+      `${sut.gateway.url}/_gateway/status?${'n'.repeat(4_000)}=1`,
+    );
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text.length).toBeLessThan(1_000);
+    expect(text).not.toContain('n'.repeat(41));
+  });
+
+  it('G-1: proxied traffic keeps any query: it is the backend’s to judge', async () => {
+    const response = await fetch(
+      `${sut.gateway.url}/api/things?foo=1&_gateway=x`,
+    );
+    expect(response.status).toBe(200);
+    expect(sut.upstream.requests.map((r) => r.url)).toEqual([
+      '/api/things?foo=1&_gateway=x',
+    ]);
+  });
+
   it('treats a client that disconnects mid-body as rejected, forwarding nothing', async () => {
     await new Promise<void>((resolve) => {
       const socket = connect(sut.gateway.port, '127.0.0.1', () => {

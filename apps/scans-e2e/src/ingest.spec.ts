@@ -6,6 +6,7 @@ import {
 } from '@gatehouse/shared/testing';
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -124,6 +125,90 @@ describe('ingest: POST /scans', () => {
     );
   });
 
+  it('S-1: control, bidirectional-formatting and invisible characters anywhere in a target get 400 problem+json, and nothing is stored', async () => {
+    const before = (await allScans(status)).length;
+    for (const char of [
+      '\t',
+      '\n',
+      '\r',
+      '\u0000',
+      '\u001b',
+      '\u007f',
+      '\u0085',
+      '\u200e',
+      '\u200f',
+      '\u061c',
+      '\u202a',
+      '\u202e',
+      '\u2066',
+      '\u2069',
+      '\u200b',
+      '\u200d',
+      '\u2060',
+      '\ufeff',
+    ]) {
+      const code = `U+${(char.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
+      for (const target of [
+        `http://a.exa${char}mple/`,
+        `a.exa${char}mple`,
+        `https://a.example/x${char}`,
+        `${char}a.example`,
+      ]) {
+        const response = await postScan(ingest, { target });
+        expect({ target, status: response.status }).toEqual({
+          target,
+          status: 400,
+        });
+        expect(response.headers.get('content-type')).toContain(
+          'application/problem+json',
+        );
+        // Says what is wrong, by code point, without echoing the character.
+        expect(response.body['detail']).toEqual(expect.stringContaining(code));
+        expect(response.text.includes(char)).toBe(false);
+        expect(String(response.body['detail']).includes(char)).toBe(false);
+      }
+    }
+    expect((await allScans(status)).length).toBe(before);
+  });
+
+  it('S-1: a target is stored in the normalised form that was validated', async () => {
+    const stored = async (target: string) => {
+      const response = await postScan(ingest, { target });
+      expect({ target, status: response.status }).toEqual({
+        target,
+        status: 202,
+      });
+      return (
+        await request(`${status.url}/scans/${String(response.body['scanId'])}`)
+      ).body['target'];
+    };
+    expect(await stored('Scan-Me.EXAMPLE.com')).toBe('scan-me.example.com');
+    expect(await stored('Scan-Me.Example.COM:08443')).toBe(
+      'scan-me.example.com:8443',
+    );
+    expect(await stored('[2001:DB8::A]:443')).toBe('[2001:db8::a]:443');
+    expect(await stored('HTTP://Scan-Me.EXAMPLE.com:80/Path?Q=1')).toBe(
+      'http://scan-me.example.com/Path?Q=1',
+    );
+    expect(await stored('HTTPS://Scan-Me.Example:443')).toBe(
+      'https://scan-me.example/',
+    );
+    // An Idempotency-Key retry compares normalised targets.
+    const key = `normalised-${Date.now()}`;
+    const first = await postScan(
+      ingest,
+      { target: 'Idem-Norm.Example' },
+      { 'idempotency-key': key },
+    );
+    const again = await postScan(
+      ingest,
+      { target: 'idem-norm.example' },
+      { 'idempotency-key': key },
+    );
+    expect([first.status, again.status]).toEqual([202, 202]);
+    expect(again.body['scanId']).toBe(first.body['scanId']);
+  });
+
   describe('Errors: hostile and malformed input gets a clear 4xx problem+json and stores nothing', () => {
     const raw = (
       body: string,
@@ -207,6 +292,103 @@ describe('ingest: POST /scans', () => {
           })
         ).status,
       ).toBe(400);
+    });
+
+    it.each([
+      ['malformed JSON', '{"target": x<script>', {}, 400],
+      ['an oversized body', `{"target": "${'a'.repeat(64 * 1024)}"}`, {}, 413],
+      [
+        'an unsupported charset',
+        '{}',
+        { 'content-type': 'application/json; charset=latin1' },
+        415,
+      ],
+      [
+        'an unsupported content encoding',
+        '{}',
+        { 'content-encoding': 'x-unknown' },
+        415,
+      ],
+      [
+        'a body that does not gunzip',
+        'not gzip',
+        { 'content-encoding': 'gzip' },
+        400,
+      ],
+      [
+        'a non-JSON media type',
+        'target=a',
+        { 'content-type': 'text/plain' },
+        415,
+      ],
+    ])(
+      'Errors: %s gets a problem with the request id, body-parser errors included',
+      async (_what, body, headers, expected) => {
+        const response = await raw(body, 'application/json', {
+          'x-request-id': 'ingest-body-error',
+          ...headers,
+        });
+        expect(response.status).toBe(expected);
+        expect(response.headers.get('content-type')).toContain(
+          'application/problem+json',
+        );
+        expect(response.headers.get('x-request-id')).toBe('ingest-body-error');
+        expect(response.body).toMatchObject({
+          status: expected,
+          instance: '/scans',
+          requestId: 'ingest-body-error',
+        });
+        // Never quotes the body back (V8's JSON errors do).
+        expect(response.text).not.toContain('script');
+        expect(response.text).not.toContain('aaaa');
+      },
+    );
+
+    it('Errors: a gzip bomb gets 413 with the request id, and a generated id when none is sent', async () => {
+      // 64 KiB of zeros compress to about 100 bytes; the 16 KiB bound applies once decoded.
+      const bomb = gzipSync(Buffer.alloc(64 * 1024, 0x20));
+      expect(bomb.length).toBeLessThan(1_024);
+      const response = await request(`${ingest.url}/scans`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+        },
+        body: bomb,
+      });
+      expect(response.status).toBe(413);
+      const id = response.headers.get('x-request-id');
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(response.body).toMatchObject({ status: 413, requestId: id });
+    });
+
+    it('Errors: unknown query parameters are a 400 problem naming them, and store nothing', async () => {
+      const before = (await allScans(status)).length;
+      const response = await request(`${ingest.url}/scans?foo=1&dryRun`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-request-id': 'ingest-unknown-query',
+        },
+        body: JSON.stringify({ target: 'query.example' }),
+      });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({
+        status: 400,
+        requestId: 'ingest-unknown-query',
+        detail:
+          'Unknown query parameter(s): "foo", "dryRun". This route takes no query parameters.',
+      });
+      expect((await allScans(status)).length).toBe(before);
+      for (const path of [
+        '/health/live?x=1',
+        '/health/ready?x=1',
+        '/metrics?x=1',
+      ])
+        expect([path, (await request(`${ingest.url}${path}`)).status]).toEqual([
+          path,
+          400,
+        ]);
     });
 
     it('stored none of the rejected requests', async () => {

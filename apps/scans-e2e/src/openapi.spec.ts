@@ -97,6 +97,18 @@ describe('OpenAPI documents (O-2): ingest and status', () => {
       (await ingestDoc.fetchChecked(`${ingest.url}/health/ready`)).status,
     ).toBe(200);
     await ingestDoc.fetchChecked(`${ingest.url}/metrics`);
+    expect(
+      (
+        await ingestDoc.fetchChecked(`${url}?x=1`, {
+          method: 'POST',
+          headers: json,
+          body: '{}',
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await ingestDoc.fetchChecked(`${ingest.url}/metrics?x=1`)).status,
+    ).toBe(400);
   });
 
   it('status: every answer, errors included, is described', async () => {
@@ -133,6 +145,11 @@ describe('OpenAPI documents (O-2): ingest and status', () => {
     );
     await statusDoc.fetchChecked(`${base}?status=Complete`);
     await statusDoc.fetchChecked(`${base}/summary`);
+    // Errors: an unknown query parameter is a described 400 on every route.
+    for (const path of ['summary', UNKNOWN_ID, `${UNKNOWN_ID}/attempts`])
+      expect((await statusDoc.fetchChecked(`${base}/${path}?x=1`)).status).toBe(
+        400,
+      );
     for (const bad of ['status=Done', 'limit=0', 'cursor=nope', 'other=1'])
       expect((await statusDoc.fetchChecked(`${base}?${bad}`)).status).toBe(400);
     for (const path of [UNKNOWN_ID, `${UNKNOWN_ID}/attempts`])
@@ -158,6 +175,11 @@ describe('OpenAPI documents (O-2): ingest and status', () => {
       (await doc.fetchChecked(`${processor.url}/health/ready`)).status,
     ).toBe(200);
     await doc.fetchChecked(`${processor.url}/metrics`);
+    // Errors: an unknown query parameter is a described 400, on health and metrics too.
+    for (const path of ['/health/live', '/health/ready', '/metrics'])
+      expect(
+        (await doc.fetchChecked(`${processor.url}${path}?x=1`)).status,
+      ).toBe(400);
     expect(doc.unexercised()).toEqual([]);
   });
 

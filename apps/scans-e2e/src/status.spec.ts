@@ -137,6 +137,36 @@ describe('status: GET /scans, /scans/:id, /scans/summary', () => {
     });
   });
 
+  it('Errors: an unknown query parameter on any route is a 400 problem naming it, with the request id (S-10, S-11, S-12)', async () => {
+    for (const path of [
+      '/scans/summary?foo=1',
+      `/scans/${ids[0]}?fields=all`,
+      `/scans/${ids[0]}/attempts?x`,
+      '/scans?limit=1&sort=asc',
+      '/health/live?x=1',
+      '/health/ready?x=1',
+      '/metrics?name[]=up',
+    ]) {
+      const response = await request(`${status.url}${path}`, {
+        headers: { 'x-request-id': 'status-unknown-query' },
+      });
+      expect([path, response.status]).toEqual([path, 400]);
+      expect(response.headers.get('content-type')).toContain(
+        'application/problem+json',
+      );
+      expect(response.headers.get('x-request-id')).toBe('status-unknown-query');
+      expect(response.body).toMatchObject({
+        status: 400,
+        requestId: 'status-unknown-query',
+        detail: expect.stringMatching(/^Unknown query parameter\(s\): "/),
+      });
+    }
+    // The parameters a route documents still work.
+    expect(
+      (await request(`${status.url}/scans?limit=1&status=Accepted`)).status,
+    ).toBe(200);
+  });
+
   it('S-12: /health/live, /health/ready and /metrics', async () => {
     expect((await request(`${status.url}/health/live`)).status).toBe(200);
     expect((await request(`${status.url}/health/ready`)).body).toMatchObject({

@@ -1,6 +1,10 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ApiJsonResponse, schemaRef } from '@gatehouse/shared/http';
+import {
+  AcceptAnyQuery,
+  ApiJsonResponse,
+  schemaRef,
+} from '@gatehouse/shared/http';
 import type { ServerResponse } from 'node:http';
 import { setTimeout as wait } from 'node:timers/promises';
 import { MockScenarioService } from './mock-scenario.service';
@@ -8,6 +12,8 @@ import { MockScenarioService } from './mock-scenario.service';
 // B-2: simulated API endpoints; /api/work answers as the current scenario says.
 @ApiTags('api')
 @Controller('api')
+// Simulated resources behind the gateway: any query the gateway forwards is fine.
+@AcceptAnyQuery()
 export class ApiController {
   constructor(private readonly scenario: MockScenarioService) {}
 

@@ -6,6 +6,7 @@ import { ApiController } from './api.controller';
 import { BACKEND_CONFIG, BackendConfig } from './backend.config';
 import { DefaultController, HealthController } from './default.controller';
 import { EchoController } from './echo.controller';
+import { JwtReplayCache } from './jwt-replay.cache';
 import { JwtVerifyGuard } from './jwt-verify.guard';
 import { MockController } from './mock.controller';
 import { MockScenarioService } from './mock-scenario.service';
@@ -30,6 +31,10 @@ export class AppModule {
       providers: [
         MockScenarioService,
         { provide: BACKEND_CONFIG, useValue: config },
+        {
+          provide: JwtReplayCache,
+          useValue: new JwtReplayCache(config.JWT_REPLAY_MAX),
+        },
         { provide: APP_GUARD, useClass: JwtVerifyGuard },
       ],
     };

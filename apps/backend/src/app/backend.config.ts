@@ -2,6 +2,7 @@ import {
   ConfigError,
   ConfigOf,
   EnvVar,
+  int,
   loadConfigOrExit,
   oneOf,
   serverSchema,
@@ -25,6 +26,16 @@ export const backendSchema = {
     'How JWT_SECRET turns into key bytes, as in the gateway',
     ['hex', 'utf8'] as const,
     'hex',
+  ),
+  // The gateway's own variable: the backend refuses a token that lives longer (exp - iat), so a
+  // leaked long-lived token is worthless.
+  JWT_TTL_S: int(
+    'Longest token lifetime (exp - iat) accepted, in seconds, as in the gateway',
+    { default: 60, min: 1, max: 3600 },
+  ),
+  JWT_REPLAY_MAX: int(
+    'Token ids (jti) remembered at most to refuse replays; past it the oldest is forgotten',
+    { default: 100_000, min: 100, max: 5_000_000 },
   ),
 };
 

@@ -1,6 +1,7 @@
 import { All, Controller, Get, HttpCode } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
+  AcceptAnyQuery,
   ApiJsonResponse,
   ApiProblemResponses,
   schemaRef,
@@ -26,9 +27,10 @@ export class HealthController {
   }
 }
 
-// B-1: every other method and path.
+// B-1: every other method and path. A stand-in upstream takes whatever query it is forwarded.
 @ApiTags('default')
 @Controller()
+@AcceptAnyQuery()
 export class DefaultController {
   @All('{*path}')
   @HttpCode(200)

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
+  AcceptAnyQuery,
   ApiJsonResponse,
   ApiProblemResponses,
   schemaRef,
@@ -24,6 +25,8 @@ const ECHO_BODY_LIMIT = 64 * 1024 * 1024;
 // B-1: answers with the request as received, so tests can prove forwarding left it unaltered.
 @ApiTags('echo')
 @Controller('echo')
+// The query is part of what is echoed back.
+@AcceptAnyQuery()
 export class EchoController {
   @Get('{*path}')
   @ApiOperation({ summary: 'The request as received (B-1)' })

@@ -8,8 +8,13 @@ export const CHROMIUM = '/usr/bin/chromium';
 export interface Browser {
   context: BrowserContext;
   page: Page;
+  // Chromium's console reports of anything the page's CSP refused, from every page opened.
+  cspViolations: string[];
   close(): Promise<void>;
 }
+
+const CSP_VIOLATION =
+  /Content Security Policy|Refused to (load|apply|execute|frame|connect)/i;
 
 // Debian's Chromium driven by playwright-core; `npx playwright install` cannot download here.
 export async function launchChromium(): Promise<Browser> {
@@ -35,10 +40,20 @@ export async function launchChromium(): Promise<Browser> {
     viewport: { width: 1400, height: 1100 },
     timeout: 60_000,
   });
+  const cspViolations: string[] = [];
+  const watch = (page: Page): void => {
+    page.on('console', (message) => {
+      if (CSP_VIOLATION.test(message.text()))
+        cspViolations.push(message.text());
+    });
+  };
+  context.pages().forEach(watch);
+  context.on('page', watch);
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,
     page,
+    cspViolations,
     close: async () => {
       await context.close().catch(() => undefined);
       rmSync(profile, { recursive: true, force: true });

@@ -19,12 +19,15 @@ function listen(
   );
 }
 
+const MAX_BYTES = 64 * 1024;
+
 function client(statusUrl: string): AppClient {
   return new AppClient({
     GATEWAY_URL: new URL('http://127.0.0.1:1'),
     INGEST_URL: new URL('http://127.0.0.1:1'),
     STATUS_URL: new URL(statusUrl),
     CALL_TIMEOUT_MS: 2_000,
+    CALL_MAX_BYTES: MAX_BYTES,
   } as ConsoleConfig);
 }
 
@@ -41,9 +44,51 @@ async function problemOf(promise: Promise<unknown>): Promise<ProblemException> {
 describe('AppClient (O-1)', () => {
   let server: Server;
   let url: string;
+  // Whether the streamed oversized answer was cut off before the app finished writing it.
+  let streamCut: Promise<boolean>;
   beforeAll(async () => {
     ({ server, url } = await listen((req, res) => {
-      if (req.url === '/ok') {
+      if (req.url === '/declared-large') {
+        res.setHeader('content-type', 'application/json');
+        res.setHeader('content-length', 20 * 1024 * 1024);
+        res.write('[');
+      } else if (req.url === '/streamed-large') {
+        // No Content-Length: only counting while reading can stop it.
+        res.setHeader('content-type', 'application/json');
+        let sent = 0;
+        const chunk = Buffer.alloc(16 * 1024, 0x20);
+        streamCut = new Promise((resolve) => {
+          res.on('close', () => resolve(!res.writableFinished));
+          const pump = (): void => {
+            while (sent < 20 * 1024 * 1024) {
+              sent += chunk.length;
+              if (!res.write(chunk)) {
+                res.once('drain', pump);
+                return;
+              }
+            }
+            res.end();
+          };
+          pump();
+        });
+      } else if (req.url === '/just-under') {
+        res.setHeader('content-type', 'application/json');
+        res.end(`"${'x'.repeat(MAX_BYTES - 2)}"`);
+      } else if (req.url === '/leaky') {
+        res.statusCode = 409;
+        res.setHeader('content-type', 'application/problem+json');
+        res.setHeader('x-internal-host', 'db-7.internal.corp');
+        res.end(
+          JSON.stringify({
+            type: 'https://status.internal.corp/problems/conflict',
+            title: 'Conflict on db-7.internal.corp',
+            status: 409,
+            detail: 'Error: at Object.<anonymous> (/srv/status/main.js:12:7)',
+            stack: 'Error\n    at /srv/status/main.js:12:7',
+            upstreamHost: 'db-7.internal.corp',
+          }),
+        );
+      } else if (req.url === '/ok') {
         res.setHeader('content-type', 'application/json');
         res.end('{"total": 1}');
       } else if (req.url === '/missing') {
@@ -66,16 +111,50 @@ describe('AppClient (O-1)', () => {
     });
   });
 
-  it("passes an app's 4xx problem on with its status, keeping extensions", async () => {
-    const problem = await problemOf(client(url).json('status', '/missing'));
-    expect(problem.getStatus()).toBe(404);
-    expect(problem.problemType).toMatch(/scan-not-found$/);
-    expect(problem.extensions).toMatchObject({
-      app: 'status',
-      scanStatus: 'Not-Found',
-      httpStatus: 404,
+  it("relays an app's 4xx as its status and a generic title, none of the app's fields (O-1)", async () => {
+    const missing = await problemOf(client(url).json('status', '/missing'));
+    expect(missing.getStatus()).toBe(404);
+    expect(missing.title).toBe('Not Found');
+    expect(missing.problemType).toMatch(/\/not-found$/);
+    expect(missing.detail).toBe('status answered 404 Not Found.');
+    expect(missing.extensions).toEqual({ app: 'status' });
+
+    const leaky = await problemOf(client(url).json('status', '/leaky'));
+    expect(leaky.getStatus()).toBe(409);
+    expect(leaky.title).toBe('Conflict');
+    expect(leaky.extensions).toEqual({ app: 'status' });
+    expect(leaky.headers).toEqual({});
+    const relayed = JSON.stringify({
+      type: leaky.problemType,
+      title: leaky.title,
+      detail: leaky.detail,
+      ...leaky.extensions,
     });
-    expect(problem.extensions).not.toHaveProperty('status');
+    expect(relayed).not.toMatch(/internal\.corp|main\.js|stack/);
+  });
+
+  it('answers within CALL_MAX_BYTES are read whole (O-1)', async () => {
+    await expect(
+      client(url).json('status', '/just-under'),
+    ).resolves.toHaveLength(MAX_BYTES - 2);
+  });
+
+  it('refuses an answer whose Content-Length is over CALL_MAX_BYTES with a 502, unread (O-1)', async () => {
+    const problem = await problemOf(
+      client(url).json('status', '/declared-large'),
+    );
+    expect(problem.getStatus()).toBe(502);
+    expect(problem.problemType).toMatch(/app-answer-too-large$/);
+    expect(problem.extensions).toEqual({ app: 'status' });
+  });
+
+  it('stops reading a streamed answer once it passes CALL_MAX_BYTES, with a 502 (O-1)', async () => {
+    const problem = await problemOf(
+      client(url).json('status', '/streamed-large'),
+    );
+    expect(problem.getStatus()).toBe(502);
+    expect(problem.problemType).toMatch(/app-answer-too-large$/);
+    await expect(streamCut).resolves.toBe(true);
   });
 
   it('turns any other failure into a 502 that names the app and leaks nothing', async () => {

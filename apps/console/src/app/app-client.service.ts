@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ProblemException } from '@gatehouse/shared/http';
+import { STATUS_CODES } from 'node:http';
 import { CONSOLE_CONFIG, ConsoleConfig } from './console.config';
 
 export type AppName = 'gateway' | 'ingest' | 'status';
@@ -9,15 +10,6 @@ export interface AppAnswer {
   contentType: string;
   text: string;
 }
-
-const STANDARD_FIELDS = new Set([
-  'type',
-  'title',
-  'status',
-  'detail',
-  'instance',
-  'requestId',
-]);
 
 // The console's only way out: server-side calls to the apps it reads, each bounded in time.
 @Injectable()
@@ -54,14 +46,41 @@ export class AppClient {
       return {
         status: response.status,
         contentType: response.headers.get('content-type') ?? '',
-        text: await response.text(),
+        text: await this.boundedText(app, response),
       };
-    } catch {
+    } catch (error) {
+      if (error instanceof ProblemException) throw error;
       throw unreachable(app);
     }
   }
 
-  // A 2xx JSON answer, or the app's own problem passed on with its status.
+  // O-1: an app's answer is read up to CALL_MAX_BYTES, checked on the wire, never buffered whole.
+  private async boundedText(app: AppName, response: Response): Promise<string> {
+    const limit = this.config.CALL_MAX_BYTES;
+    const declared = Number(response.headers.get('content-length') ?? '');
+    if (!response.body) return '';
+    const reader = response.body.getReader();
+    if (Number.isFinite(declared) && declared > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(app, limit);
+    }
+    const chunks: Uint8Array[] = [];
+    let received = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.byteLength;
+      if (received > limit) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge(app, limit);
+      }
+      chunks.push(value);
+    }
+    // As response.text() would: UTF-8, a BOM dropped.
+    return new TextDecoder().decode(Buffer.concat(chunks));
+  }
+
+  // A 2xx JSON answer, or the app's error status passed on under a generic title.
   async json<T>(
     app: AppName,
     path: string,
@@ -103,37 +122,35 @@ function badAnswer(app: AppName, what: string): ProblemException {
   });
 }
 
-// An app's 4xx/503 problem keeps its status and fields; anything else is a 502.
+function tooLarge(app: AppName, limit: number): ProblemException {
+  return new ProblemException({
+    status: 502,
+    title: 'Bad Gateway',
+    type: 'app-answer-too-large',
+    detail: `${app} sent an answer larger than ${limit} bytes.`,
+    extensions: { app },
+  });
+}
+
+function slug(title: string): string {
+  return title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+// O-1: an app's 4xx/503 keeps its status and gets a generic title; nothing the app wrote
+// (detail, type, extensions, headers) is relayed, since it may carry stacks or host names.
 function passOn(app: AppName, answer: AppAnswer): ProblemException {
-  let body: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(answer.text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
-      body = parsed as Record<string, unknown>;
-  } catch {
-    // Not JSON: described by status alone.
-  }
   const passable =
     (answer.status >= 400 && answer.status < 500) || answer.status === 503;
   if (!passable) return badAnswer(app, `status ${answer.status}`);
-  const extensions: Record<string, unknown> = { app };
-  for (const [key, value] of Object.entries(body))
-    if (!STANDARD_FIELDS.has(key)) extensions[key] = value;
-  // Older status builds put the state name ("Not-Found") in "status".
-  if (
-    typeof body['status'] === 'string' &&
-    extensions['scanStatus'] === undefined
-  )
-    extensions['scanStatus'] = body['status'];
-  const type = typeof body['type'] === 'string' ? body['type'] : '';
+  const title = STATUS_CODES[answer.status] ?? 'Error';
   return new ProblemException({
     status: answer.status,
-    title: typeof body['title'] === 'string' ? body['title'] : 'Error',
-    detail:
-      typeof body['detail'] === 'string'
-        ? body['detail']
-        : `${app} answered ${answer.status}.`,
-    type: type.split('/').pop() || 'app-error',
-    extensions,
+    title,
+    detail: `${app} answered ${answer.status} ${title}.`,
+    type: slug(title) || 'app-error',
+    extensions: { app },
   });
 }

@@ -11,7 +11,13 @@ import {
   Req,
 } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiHeader,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   ApiJsonResponse,
   ApiProblemResponses,
@@ -26,6 +32,8 @@ import {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const APPS: AppName[] = ['gateway', 'ingest', 'status'];
+// As ingest accepts it (S-1): printable ASCII without spaces.
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 function invalid(detail: string): ProblemException {
   return new ProblemException({
@@ -164,6 +172,12 @@ export class ConsoleApiController {
   @HttpCode(HttpStatus.ACCEPTED)
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'Queue a scan through ingest' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Relayed to ingest: a retried request with the same key returns the same scan (S-1).',
+  })
   @ApiBody({ required: false, schema: schemaRef('CreateScanRequest') })
   @ApiJsonResponse(202, 'Accepted by ingest', schemaRef('ScanAccepted'))
   @ApiProblemResponses(400, 413, 415, 502, 503)
@@ -183,9 +197,21 @@ export class ConsoleApiController {
     const request = body ?? {};
     if (typeof request !== 'object' || Array.isArray(request))
       throw invalid('The body is a JSON object: {"target": "..."}.');
+    const key = req.headers['idempotency-key'];
+    if (
+      key !== undefined &&
+      (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))
+    )
+      throw invalid(
+        'Idempotency-Key must be 1 to 255 printable ASCII characters, sent once.',
+      );
+    // O-1: the page's key goes on to ingest, so a retried click never makes a second scan.
     return this.apps.json('ingest', '/scans', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(key === undefined ? {} : { 'idempotency-key': key }),
+      },
       body: JSON.stringify(request),
     });
   }

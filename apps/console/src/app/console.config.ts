@@ -26,6 +26,10 @@ export const consoleConfigSchema = {
     min: 100,
     max: 60_000,
   }),
+  CALL_MAX_BYTES: int(
+    'Bound on the size of each answer the console reads from an app; a larger one is a 502',
+    { default: 1_048_576, min: 1_024, max: 67_108_864 },
+  ),
 };
 
 export type ConsoleConfig = ConfigOf<typeof consoleConfigSchema>;

@@ -259,7 +259,8 @@ async function refreshGateway(): Promise<void> {
   if (history.length > HISTORY) history.shift();
   gatewayChart.setOption({
     animation: false,
-    tooltip: { trigger: 'axis' },
+    // Drawn in the SVG: the HTML tooltip writes style attributes, which the page's CSP refuses.
+    tooltip: { trigger: 'axis', renderMode: 'richText' },
     legend: { top: 0, textStyle: { fontSize: 10 } },
     grid: { left: 40, right: 45, top: 30, bottom: 20 },
     xAxis: {
@@ -504,15 +505,31 @@ $('scan-filter').addEventListener('change', (event) => {
   cursors = [null];
   void refresh();
 });
+// One Idempotency-Key per queue-a-scan action: a retried or repeated click on the same target,
+// before ingest has given a definite answer, reuses it, so ingest creates one scan.
+let queuing: { target: string; key: string } | null = null;
+
+function idempotencyKey(): string {
+  // crypto.randomUUID needs a secure context; the console may be served over plain HTTP.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 $('scan-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const target = ($('scan-target') as HTMLInputElement).value.trim();
+  if (queuing?.target !== target) queuing = { target, key: idempotencyKey() };
+  const action = queuing;
   void api<{ scanId: string; status: string }>('/api/scans', {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      'idempotency-key': action.key,
+    },
     body: JSON.stringify(target === '' ? {} : { target }),
   })
     .then((accepted) => {
+      if (queuing === action) queuing = null;
       showError('form-error', null);
       selected = accepted.scanId;
       $('scan-result').textContent =
@@ -520,7 +537,18 @@ $('scan-form').addEventListener('submit', (event) => {
       $('scan-result').dataset['scanId'] = accepted.scanId;
       return refresh();
     })
-    .catch((error: unknown) => showError('form-error', error));
+    .catch((error: unknown) => {
+      // A refusal (4xx) is definite; after a network error, 502, 503 or 504 the scan may
+      // exist, so the next click on the same target retries with the same key.
+      if (
+        error instanceof ApiError &&
+        error.status >= 400 &&
+        error.status < 500 &&
+        queuing === action
+      )
+        queuing = null;
+      showError('form-error', error);
+    });
 });
 window.addEventListener('resize', () => {
   gatewayChart.resize();

@@ -25,6 +25,9 @@ describe('gateway configuration', () => {
     [{ MAX_TUNNELS: '0' }, 'MAX_TUNNELS'],
     [{ BODY_TIMEOUT_MS: '10' }, 'BODY_TIMEOUT_MS'],
     [{ MAX_HEADER_FIELDS: 'many' }, 'MAX_HEADER_FIELDS'],
+    [{ JWT_TTL_S: '0' }, 'JWT_TTL_S'],
+    [{ JWT_TTL_S: '1.5' }, 'JWT_TTL_S'],
+    [{ JWT_TTL_S: '86400' }, 'JWT_TTL_S'],
   ])('refuses %p naming %s, never echoing a secret', (env, variable) => {
     let error: unknown;
     try {
@@ -43,5 +46,10 @@ describe('gateway configuration', () => {
     expect(config.DUPLICATE_DELAY_HEDGED).toBe(false);
     expect(config.FORWARD_PROXY_JWT).toBe(true);
     expect(config.JWT_SECRET_ENCODING).toBe('hex');
+  });
+
+  it('G-8: injected tokens live JWT_TTL_S seconds, 60 by default, at most an hour', () => {
+    expect(load({}).JWT_TTL_S).toBe(60);
+    expect(load({ JWT_TTL_S: '3600' }).JWT_TTL_S).toBe(3600);
   });
 });

@@ -200,6 +200,10 @@ export const gatewaySchema = {
     'hex',
   ),
   JWT_USER: str('The user claim of the injected JWT', { default: 'gatehouse' }),
+  JWT_TTL_S: int(
+    'Lifetime of the injected JWT in seconds (exp = iat + JWT_TTL_S)',
+    { default: 60, min: 1, max: 3600 },
+  ),
   FORWARD_PROXY_ALLOW: hostList(
     'Hosts (host or host:port, port 80 when omitted) served in forward-proxy mode',
   ),

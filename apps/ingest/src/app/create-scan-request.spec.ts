@@ -1,5 +1,6 @@
 import { ProblemException } from '@gatehouse/shared/http';
 import {
+  normaliseTarget,
   parseCreateScanRequest,
   parseIdempotencyKey,
 } from './create-scan-request';
@@ -22,12 +23,96 @@ describe('parseCreateScanRequest (S-1)', () => {
     '2001:db8::1',
     '::ffff:192.0.2.1',
     'https://example.com/a?b=c',
-    'HTTP://EXAMPLE.COM',
   ])('accepts the target %s', (target) =>
     expect(parseCreateScanRequest({ target: ` ${target} ` })).toEqual({
       target,
     }),
   );
+
+  it.each([
+    ['HTTP://EXAMPLE.COM', 'http://example.com/'],
+    ['https://Example.COM:443/Path?Q=1#F', 'https://example.com/Path?Q=1#F'],
+    ['http://a.example:80/x', 'http://a.example/x'],
+    ['http://a.example:8080', 'http://a.example:8080/'],
+    ['http://a.example/a b', 'http://a.example/a%20b'],
+    ['http://0x7f.1/', 'http://127.0.0.1/'],
+    ['http://Example.COM./', 'http://example.com./'],
+    ['Scanme.Example.COM', 'scanme.example.com'],
+    ['Scanme.Example.COM.', 'scanme.example.com.'],
+    ['A.Example:0443', 'a.example:443'],
+    ['[2001:DB8::1]:443', '[2001:db8::1]:443'],
+    ['2001:DB8::AB', '2001:db8::ab'],
+  ])('S-1: stores %s in its normalised form %s', (target, stored) => {
+    expect(parseCreateScanRequest({ target })).toEqual({ target: stored });
+    // Normalising twice changes nothing, so stored and new targets compare equal.
+    expect(normaliseTarget(stored)).toBe(stored);
+  });
+
+  it.each([
+    ['tab', '\t'],
+    ['line feed', '\n'],
+    ['carriage return', '\r'],
+    ['NUL', '\u0000'],
+    ['escape', '\u001b'],
+    ['DEL', '\u007f'],
+    ['C1 NEL', '\u0085'],
+    ['C1 CSI', '\u009b'],
+    ['LRM', '\u200e'],
+    ['RLM', '\u200f'],
+    ['ALM', '\u061c'],
+    ['LRE', '\u202a'],
+    ['RLO', '\u202e'],
+    ['LRI', '\u2066'],
+    ['PDI', '\u2069'],
+    ['zero-width space', '\u200b'],
+    ['ZWNJ', '\u200c'],
+    ['ZWJ', '\u200d'],
+    ['word joiner', '\u2060'],
+    ['byte order mark', '\ufeff'],
+    ['soft hyphen', '\u00ad'],
+    ['line separator', '\u2028'],
+    ['lone surrogate', '\ud800'],
+  ])('S-1: refuses a %s anywhere in the target', (_name, char) => {
+    const code = char.codePointAt(0) as number;
+    const name = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+    for (const target of [
+      `http://a.exa${char}mple/`,
+      `a.exa${char}mple`,
+      `https://a.example/path${char}`,
+      `${char}a.example`,
+      `a.example${char}`,
+    ]) {
+      let problem: ProblemException | undefined;
+      try {
+        parseCreateScanRequest({ target });
+      } catch (error) {
+        problem = error as ProblemException;
+      }
+      expect(problem).toBeInstanceOf(ProblemException);
+      expect(problem?.getStatus()).toBe(400);
+      // It says what is wrong by code point, and never echoes the character itself.
+      expect(problem?.detail).toContain(name);
+      expect(problem?.detail).not.toContain(char);
+    }
+  });
+
+  it('S-1: names the kind and place of the refused character', () => {
+    expect(() =>
+      parseCreateScanRequest({ target: 'http://a.exa\tmple/' }),
+    ).toThrow(/control character \(U\+0009\) at character 13/);
+    expect(() =>
+      parseCreateScanRequest({ target: 'a.example\u202egnp.exe' }),
+    ).toThrow(/bidirectional-formatting character \(U\+202E\)/);
+    expect(() => parseCreateScanRequest({ target: 'a\u200b.example' })).toThrow(
+      /invisible formatting character \(U\+200B\)/,
+    );
+  });
+
+  it('S-1: keeps non-ASCII host names as the URL parser reads them (IDNA)', () => {
+    expect(
+      parseCreateScanRequest({ target: 'http://bücher.example/' }),
+    ).toEqual({ target: 'http://xn--bcher-kva.example/' });
+  });
 
   it.each([
     ['an array body', [1]],
@@ -42,6 +127,15 @@ describe('parseCreateScanRequest (S-1)', () => {
     ['an ftp URL', { target: 'ftp://a.example/' }],
     ['credentials in the URL', { target: 'https://u:p@a.example/' }],
     ['spaces', { target: 'a example' }],
+    ['port 0 of a bracketed address', { target: '[::1]:0' }],
+    [
+      'an unbracketed IPv6 address with a port',
+      { target: 'ffff::1:1:1:1:1:1:80' },
+    ],
+    [
+      'a URL that normalises past the bound',
+      { target: `http://a.example/${'é'.repeat(1_000)}` },
+    ],
   ])('rejects %s with a 400 problem', (_why, body) => {
     try {
       parseCreateScanRequest(body);

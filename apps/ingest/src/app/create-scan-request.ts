@@ -19,31 +19,82 @@ function invalid(detail: string): ProblemException {
   });
 }
 
-function isHost(value: string): boolean {
-  // A bare address first: "::1" would otherwise split as host ":" and port "1".
-  if (isIP(value) !== 0) return true;
-  const bracketed = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/i.exec(value);
-  if (bracketed)
-    return (
-      isIP(bracketed[1]) === 6 &&
-      (bracketed[2] === undefined || Number(bracketed[2]) <= 65_535)
-    );
-  const match = HOST_PORT.exec(value);
-  if (!match) return false;
-  const [, host, port] = match;
-  if (port !== undefined && (Number(port) < 1 || Number(port) > 65_535))
-    return false;
-  return isIP(host) !== 0 || HOSTNAME.test(host);
+// S-1: characters that can hide what a target says (bidirectional overrides, zero-width joiners,
+// soft hyphens), split a log line or a CSV cell (controls, line separators), or that a URL parser
+// silently drops (a tab in "a.exa\tmple"), so that the scanner and a reader would see different
+// targets. General categories: Cc (C0, DEL, C1), Cf (format), Cs (unpaired surrogates), Zl, Zp.
+const REFUSED_CHARACTER = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+const BIDI_FORMATTING = /^[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]$/u;
+
+function characterClass(char: string): string {
+  if (/^\p{Cc}$/u.test(char)) return 'a control character';
+  if (BIDI_FORMATTING.test(char)) return 'a bidirectional-formatting character';
+  if (/^\p{Cs}$/u.test(char)) return 'an unpaired surrogate';
+  if (/^[\p{Zl}\p{Zp}]$/u.test(char)) return 'a line or paragraph separator';
+  return 'an invisible formatting character';
 }
 
-function isUrl(value: string): boolean {
-  if (!/^https?:\/\//i.test(value)) return false;
-  try {
-    const url = new URL(value);
-    return url.hostname !== '' && url.username === '' && url.password === '';
-  } catch {
-    return false;
+// Names the first refused character by its code point, never echoing it.
+function refusedCharacter(value: string): string | undefined {
+  const index = value.search(REFUSED_CHARACTER);
+  if (index === -1) return undefined;
+  const code = value.codePointAt(index) as number;
+  const char = String.fromCodePoint(code);
+  const position = [...value.slice(0, index)].length + 1;
+  const hex = code.toString(16).toUpperCase().padStart(4, '0');
+  return (
+    `"target" contains ${characterClass(char)} (U+${hex}) at character ${position}. ` +
+    'Control, bidirectional-formatting and invisible characters are not accepted.'
+  );
+}
+
+function validPort(port: string | undefined): boolean {
+  return port === undefined || (Number(port) >= 1 && Number(port) <= 65_535);
+}
+
+function withPort(host: string, port: string | undefined): string {
+  return port === undefined ? host : `${host}:${Number(port)}`;
+}
+
+// A host, IP, host:port or [v6]:port, lower-cased (host names and IPv6 hex are case-insensitive),
+// with leading zeros dropped from the port. A trailing dot is kept, as the URL parser keeps it.
+function normaliseHost(value: string): string | undefined {
+  // A bare address first: "::1" would otherwise split as host ":" and port "1".
+  if (isIP(value) !== 0) return value.toLowerCase();
+  const bracketed = /^\[([0-9a-f:.]+)\](?::(\d{1,5}))?$/i.exec(value);
+  if (bracketed) {
+    const [, address, port] = bracketed;
+    return isIP(address) === 6 && validPort(port)
+      ? withPort(`[${address.toLowerCase()}]`, port)
+      : undefined;
   }
+  const match = HOST_PORT.exec(value);
+  if (!match) return undefined;
+  const [, host, port] = match;
+  if (!validPort(port)) return undefined;
+  // An IPv6 address with a port must be bracketed: "1::2:80" has no single reading.
+  if (isIP(host) !== 4 && !HOSTNAME.test(host)) return undefined;
+  return withPort(host.toLowerCase(), port);
+}
+
+// An http(s) URL as the WHATWG parser reads it: the form a scanner will fetch.
+function normaliseUrl(value: string): string | undefined {
+  if (!/^https?:\/\//i.test(value)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  return url.hostname !== '' && url.username === '' && url.password === ''
+    ? url.href
+    : undefined;
+}
+
+// S-1: the stored form of a valid target, or undefined. Idempotent, so that a stored target
+// and a new request's compare equal whenever they name the same thing.
+export function normaliseTarget(value: string): string | undefined {
+  return normaliseHost(value) ?? normaliseUrl(value);
 }
 
 // S-1: the body is optional; when present it is exactly {"target": "<host or URL>"}. Checked by
@@ -68,18 +119,28 @@ export function parseCreateScanRequest(body: unknown): CreateScanRequest {
     throw invalid(
       '"target" must be a string: a host name, an IP address or an http(s) URL.',
     );
+  // Before trimming: trim() would quietly drop a leading tab, newline or byte order mark.
+  const refused = refusedCharacter(target);
+  if (refused !== undefined) throw invalid(refused);
   const trimmed = target.trim();
   if (trimmed === '' || trimmed.length > MAX_TARGET_LENGTH) {
     throw invalid(
       `"target" must be 1 to ${MAX_TARGET_LENGTH} characters long.`,
     );
   }
-  if (!isHost(trimmed) && !isUrl(trimmed)) {
+  const normalised = normaliseTarget(trimmed);
+  if (normalised === undefined) {
     throw invalid(
       '"target" must be a host name, an IP address (optionally with a port) or an http(s) URL.',
     );
   }
-  return { target: trimmed };
+  // Percent-encoding can lengthen a URL; the stored form keeps the same bound.
+  if (normalised.length > MAX_TARGET_LENGTH) {
+    throw invalid(
+      `"target" must be at most ${MAX_TARGET_LENGTH} characters long once normalised.`,
+    );
+  }
+  return { target: normalised };
 }
 
 export function parseIdempotencyKey(

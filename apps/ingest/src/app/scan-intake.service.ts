@@ -4,6 +4,18 @@ import { CreateScanRequest, ScanStatus } from '@gatehouse/shared/contracts';
 import { ProblemException } from '@gatehouse/shared/http';
 import { InjectPinoLogger, PinoLogger } from '@gatehouse/shared/logging';
 import { Counter } from 'prom-client';
+import { normaliseTarget } from './create-scan-request';
+
+// S-1: a request's target is already normalised; a stored one may predate normalisation, so it
+// is normalised too before an Idempotency-Key replay is compared with it.
+function sameTarget(
+  stored: string | null,
+  requested: string | undefined,
+): boolean {
+  if (stored === null || requested === undefined)
+    return stored === (requested ?? null);
+  return (normaliseTarget(stored) ?? stored) === requested;
+}
 
 export interface AcceptedScan {
   scanId: string;
@@ -35,7 +47,7 @@ export class ScanIntakeService {
       target: request.target,
       idempotencyKey,
     });
-    if (!created && scan.target !== (request.target ?? null)) {
+    if (!created && !sameTarget(scan.target, request.target)) {
       throw new ProblemException({
         status: HttpStatus.UNPROCESSABLE_ENTITY,
         title: 'Idempotency-Key reused',

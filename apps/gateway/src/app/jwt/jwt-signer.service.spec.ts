@@ -8,7 +8,14 @@ const config = {
   JWT_SECRET: secret.toString('hex'),
   JWT_SECRET_ENCODING: 'hex',
   JWT_USER: 'alice',
+  JWT_TTL_S: 60,
 } as GatewayConfig;
+
+function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(
+    Buffer.from(token.split('.')[1], 'base64url').toString(),
+  ) as Record<string, unknown>;
+}
 
 describe('JwtSigner (G-8)', () => {
   it('signs an HS512 JWT that jose verifies with the secret', async () => {
@@ -23,20 +30,34 @@ describe('JwtSigner (G-8)', () => {
     });
     expect(payload).toEqual({
       iat: Math.floor(now / 1000),
+      exp: Math.floor(now / 1000) + 60,
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
       payload: { user: 'alice', date: '2025-03-04' },
     });
   });
 
-  it('gives every token a unique jti', async () => {
+  it('expires JWT_TTL_S seconds after iat, and jose refuses it past exp', async () => {
+    const now = Date.UTC(2025, 2, 4, 12, 0, 0, 999);
+    const token =
+      new JwtSigner({ ...config, JWT_TTL_S: 5 }).header(now)?.[1] ?? '';
+    const iat = Math.floor(now / 1000);
+    expect(claimsOf(token)).toMatchObject({ iat, exp: iat + 5 });
+    await expect(
+      jwtVerify(token, secret, { currentDate: new Date((iat + 4) * 1000) }),
+    ).resolves.toBeDefined();
+    await expect(
+      jwtVerify(token, secret, { currentDate: new Date((iat + 5) * 1000) }),
+    ).rejects.toThrow(/"exp" claim timestamp check failed/);
+  });
+
+  it('gives every token a unique jti, even when signed in the same millisecond', async () => {
     const signer = new JwtSigner(config);
+    const now = Date.now();
     const ids = new Set<string>();
     for (let i = 0; i < 1000; i++) {
-      const token = signer.header()?.[1] ?? '';
-      const claims = JSON.parse(
-        Buffer.from(token.split('.')[1], 'base64url').toString(),
-      ) as { jti: string };
-      ids.add(claims.jti);
+      const jti = claimsOf(signer.header(now)?.[1] ?? '').jti;
+      expect(typeof jti).toBe('string');
+      ids.add(jti as string);
     }
     expect(ids.size).toBe(1000);
   });

@@ -9,20 +9,24 @@ const HEADER = Buffer.from(
   JSON.stringify({ alg: 'HS512', typ: 'JWT' }),
 ).toString('base64url');
 
-// G-8: a fresh HS512 JWT per forwarded request: iat in seconds, a random jti, and
-// payload {user, date}. It is a standard JWS (RFC 7515 compact form) that jose
-// verifies; it is signed with node:crypto because jose signs through WebCrypto,
-// which measured 23-40 µs of CPU per token here against 4-5 µs for createHmac.
+// G-8: a fresh HS512 JWT per forwarded request: iat in seconds, exp = iat + JWT_TTL_S, a random
+// jti, and payload {user, date}. The backend refuses an expired token and a jti it has already
+// seen (B-3), so every upstream request, each hedged copy included, signs its own. It is a
+// standard JWS (RFC 7515 compact form) that jose verifies; it is signed with node:crypto because
+// jose signs through WebCrypto, which measured 23-40 µs of CPU per token here against 4-5 µs
+// for createHmac.
 @Injectable()
 export class JwtSigner {
   private readonly secret: Buffer | undefined;
   private readonly user: string;
+  private readonly ttlS: number;
   private day = -1;
   private date = '';
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
     this.secret = jwtKey(config);
     this.user = config.JWT_USER;
+    this.ttlS = config.JWT_TTL_S;
   }
 
   get enabled(): boolean {
@@ -37,8 +41,10 @@ export class JwtSigner {
   }
 
   private sign(secret: Buffer, now: number): string {
+    const iat = Math.floor(now / 1000);
     const claims = JSON.stringify({
-      iat: Math.floor(now / 1000),
+      iat,
+      exp: iat + this.ttlS,
       jti: randomUUID(),
       payload: { user: this.user, date: this.utcDate(now) },
     });

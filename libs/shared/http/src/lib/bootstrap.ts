@@ -1,8 +1,11 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { assignRequestId } from '@gatehouse/shared/logging';
 import type { Server } from 'node:http';
+import { bodyParserProblem } from './body-parser.problem';
+import { KnownQueryParametersGuard } from './known-query-parameters.guard';
 import { OpenApiOptions, setupOpenApi } from './open-api';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
@@ -11,7 +14,7 @@ export interface BootstrapOptions {
   service: string;
   port: number;
   host: string;
-  // Nest's body parsers; the gateway turns them off to stream bodies untouched.
+  // JSON and urlencoded body parsers; the gateway turns them off to stream bodies untouched.
   bodyParser?: boolean;
   // Runs after the shared set-up (hardenServer included) and before listen.
   configure?: (app: NestExpressApplication) => void | Promise<void>;
@@ -66,18 +69,37 @@ async function start(
   module: Type<unknown> | DynamicModule,
   options: BootstrapOptions,
 ): Promise<INestApplication> {
+  // Nest would mount its default parsers at listen, after every middleware mounted here; they
+  // are mounted below instead, so that the request id comes before them and the error mapping
+  // after them.
   const app = await NestFactory.create<NestExpressApplication>(module, {
     bufferLogs: true,
-    bodyParser: options.bodyParser ?? true,
+    bodyParser: false,
   });
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalGuards(new KnownQueryParametersGuard(app.get(Reflector)));
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(assignRequestId);
+  if (options.bodyParser ?? true) {
+    app.useBodyParser('json');
+    app.useBodyParser('urlencoded', { extended: true });
+  }
   hardenServer(app.getHttpServer() as Server);
   // After the defaults, so that an app may tighten or replace them.
   await options.configure?.(app);
+  // Nest's router turns a JSON SyntaxError into a plain 400 that quotes the body; body errors
+  // become problems here first, for the parsers mounted above and in configure.
+  app.use(
+    (
+      error: unknown,
+      _req: unknown,
+      _res: unknown,
+      next: (e: unknown) => void,
+    ) => next(bodyParserProblem(error) ?? error),
+  );
   if (options.openApi) setupOpenApi(app, options.openApi);
 
   let closing = false;

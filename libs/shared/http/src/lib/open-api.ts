@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { PROBLEM_CONTENT_TYPE } from '@gatehouse/shared/contracts';
 import { STATUS_CODES } from 'node:http';
+import { ACCEPT_ANY_QUERY_EXTENSION } from './accept-any-query.decorator';
 
 export interface OpenApiOptions {
   title: string;
@@ -70,6 +71,35 @@ export function ApiJsonResponse(
   });
 }
 
+const OPERATION_METHODS = [
+  'get',
+  'put',
+  'post',
+  'delete',
+  'options',
+  'head',
+  'patch',
+  'trace',
+] as const;
+
+// KnownQueryParametersGuard answers 400 on every route not marked with @AcceptAnyQuery(), so
+// every such operation describes a 400 even when the route itself has no other.
+function describeUnknownQueryAnswers(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const method of OPERATION_METHODS) {
+      const operation = item[method];
+      if (!operation || ACCEPT_ANY_QUERY_EXTENSION in operation) continue;
+      operation.responses['400'] ??= {
+        description:
+          'Bad Request (problem+json): an unknown query parameter, or other bad input',
+        content: {
+          [PROBLEM_CONTENT_TYPE]: { schema: { $ref: PROBLEM_SCHEMA_REF } },
+        },
+      };
+    }
+  }
+}
+
 export function buildOpenApiDocument(
   app: NestExpressApplication,
   options: OpenApiOptions,
@@ -80,6 +110,7 @@ export function buildOpenApiDocument(
     .setVersion(options.version ?? '1.0.0')
     .build();
   const document = SwaggerModule.createDocument(app, config);
+  describeUnknownQueryAnswers(document);
   document.components = {
     ...document.components,
     schemas: {

@@ -70,10 +70,12 @@ describe('toProblem', () => {
     });
     expect(toProblem(tooLarge, req).problem).toMatchObject({
       status: 413,
-      detail: 'request entity too large',
+      detail: 'The request body is larger than accepted here.',
+      requestId: 'req-1',
     });
+    // V8's message quotes the body: it must not reach the client.
     const badJson = Object.assign(
-      new SyntaxError('Unexpected token } at /srv/app.js:1'),
+      new SyntaxError('Unexpected token }, "{"a": }" is not valid JSON'),
       { status: 400, expose: true, type: 'entity.parse.failed' },
     );
     expect(toProblem(badJson, req).problem.detail).toBe(

@@ -13,6 +13,7 @@ import {
 } from '@gatehouse/shared/contracts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import { bodyParserProblem } from './body-parser.problem';
 import { ProblemException } from './problem.exception';
 
 type RequestWithId = IncomingMessage & {
@@ -55,6 +56,8 @@ export function toProblem(
   // The HTTP status; the body's "status" may differ when an extension overrides it (S-10).
   status: number;
 } {
+  const parserProblem = bodyParserProblem(error);
+  if (parserProblem) return toProblem(parserProblem, req);
   const instance = requestPath(req);
   const requestId = req.id === undefined ? undefined : String(req.id);
   if (error instanceof ProblemException) {
@@ -90,11 +93,9 @@ export function toProblem(
     if (typeof candidate === 'number' && candidate >= 400 && candidate < 500) {
       status = candidate;
       detail =
-        httpError.type === 'entity.parse.failed'
-          ? 'The request body is not valid JSON.'
-          : httpError.expose && httpError.message
-            ? httpError.message
-            : titleFor(status);
+        httpError.expose && httpError.message
+          ? httpError.message
+          : titleFor(status);
     }
   }
   return {

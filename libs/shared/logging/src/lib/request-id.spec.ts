@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requestIdFor } from './request-id';
+import { assignRequestId, requestIdFor } from './request-id';
 
 function request(id?: string): IncomingMessage {
   return {
@@ -26,5 +26,23 @@ describe('requestIdFor', () => {
 
   it('generates an id when none is sent', () => {
     expect(requestIdFor(request())).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('assignRequestId', () => {
+  it('sets the id before any parser runs, and keeps one already set', () => {
+    const headers: Record<string, string> = {};
+    const res = {
+      setHeader: (name: string, value: string) => (headers[name] = value),
+    } as unknown as ServerResponse;
+    const req = request('abc-123') as IncomingMessage & { id?: unknown };
+    const next = jest.fn();
+    assignRequestId(req, res, next);
+    expect(req.id).toBe('abc-123');
+    expect(headers['x-request-id']).toBe('abc-123');
+    expect(next).toHaveBeenCalledTimes(1);
+    req.id = 'kept';
+    assignRequestId(req, res, next);
+    expect(req.id).toBe('kept');
   });
 });

@@ -18,3 +18,15 @@ export function requestIdFor(
   res?.setHeader(REQUEST_ID_HEADER, id);
   return id;
 }
+
+// Express middleware, mounted before any body parser: a request refused while its body is parsed
+// (malformed JSON, too large, an unsupported encoding) still has its id, in its problem answer and
+// its x-request-id header. The request logger then keeps this id rather than making another.
+export function assignRequestId(
+  req: IncomingMessage & { id?: unknown },
+  res: ServerResponse,
+  next: () => void,
+): void {
+  if (req.id === undefined || req.id === null) req.id = requestIdFor(req, res);
+  next();
+}
