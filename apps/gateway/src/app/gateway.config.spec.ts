@@ -25,6 +25,9 @@ describe('gateway configuration', () => {
     [{ MAX_TUNNELS: '0' }, 'MAX_TUNNELS'],
     [{ BODY_TIMEOUT_MS: '10' }, 'BODY_TIMEOUT_MS'],
     [{ MAX_HEADER_FIELDS: 'many' }, 'MAX_HEADER_FIELDS'],
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:6379' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_PREFIX: 'app:{x}:' }, 'REDIS_PREFIX'],
   ])('refuses %p naming %s, never echoing a secret', (env, variable) => {
     let error: unknown;
     try {
@@ -43,5 +46,31 @@ describe('gateway configuration', () => {
     expect(config.DUPLICATE_DELAY_HEDGED).toBe(false);
     expect(config.FORWARD_PROXY_JWT).toBe(true);
     expect(config.JWT_SECRET_ENCODING).toBe('hex');
+  });
+
+  it('G-5: REDIS_CLUSTER_NODES lists host:port seed nodes', () => {
+    expect(
+      load({ REDIS_CLUSTER_NODES: 'redis-a:7000, 10.0.0.2:7001,[::1]:7002' })
+        .REDIS_CLUSTER_NODES,
+    ).toEqual([
+      { host: 'redis-a', port: 7000 },
+      { host: '10.0.0.2', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    expect(load({}).REDIS_CLUSTER_NODES).toEqual([]);
+  });
+
+  it('G-5: REDIS_URL and REDIS_CLUSTER_NODES together are a boot error naming both', () => {
+    expect(() =>
+      load({
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        variable: 'REDIS_CLUSTER_NODES',
+        message: expect.stringMatching(/REDIS_CLUSTER_NODES.*REDIS_URL/),
+      }),
+    );
   });
 });

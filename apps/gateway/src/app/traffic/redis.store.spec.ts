@@ -50,7 +50,7 @@ describe('RedisStore (real Redis)', () => {
     );
     // Exactly one of the concurrent identical requests saw no predecessor.
     expect(results.filter((r) => r === null)).toHaveLength(1);
-    const ttl = await admin.pttl(`${prefix}dup:1.2.3.4`);
+    const ttl = await admin.pttl(`${prefix}dup:{1.2.3.4}`);
     expect(ttl).toBeGreaterThan(50_000);
   });
 
@@ -62,8 +62,8 @@ describe('RedisStore (real Redis)', () => {
       store.swapLastRequest('9.9.9.9', 'b'),
     ]);
     expect(previous).toEqual([null, 'a', null, 'b']);
-    expect(await admin.get(`${prefix}dup:9.9.9.9`)).toBe('b');
-    expect(await admin.pttl(`${prefix}dup:8.8.8.8`)).toBeGreaterThan(50_000);
+    expect(await admin.get(`${prefix}dup:{9.9.9.9}`)).toBe('b');
+    expect(await admin.pttl(`${prefix}dup:{8.8.8.8}`)).toBeGreaterThan(50_000);
   });
 
   it('G-11: sums decision counts', async () => {
