@@ -165,7 +165,10 @@ export class RedisStore implements GatewayStore {
     this.client.on('close', () => {
       if (!this.closing) this.failed(new Error('connection closed'));
     });
-    this.client.on('ready', () => this.outage.recovered());
+    // On a cluster the probe ends an outage: a reconnected client may still miss slots.
+    this.client.on('ready', () => {
+      if (this.cluster === undefined) this.outage.recovered();
+    });
   }
 
   // On a cluster one slot can fail while another answers, so a successful command does not end
