@@ -288,7 +288,7 @@ for (const target of targets) {
   rows.push(row);
 }
 console.log(
-  `\nGateway benchmark: wrk 1 thread, ${connections} connections, ${duration}s x ${rounds} rounds per target, unique path per request`,
+  `\nGateway benchmark: Node ${process.version}, wrk 1 thread, ${connections} connections, ${duration}s x ${rounds} rounds per target, unique path per request`,
 );
 console.table(rows);
 const gatewayRow = rows.find((r) => r.target.includes('memory store'));

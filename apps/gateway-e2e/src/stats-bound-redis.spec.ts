@@ -67,7 +67,9 @@ describe('G-10 statistics are bounded in Redis too (STATS_MAX_PATHS)', () => {
       'the trimmed ranking',
     );
     expect(cardinality).toBe(100);
-    expect(await redis.zcard(`${prefix}paths`)).toBeLessThanOrEqual(100);
+    expect(await redis.zcard(`${prefix}{stats}:paths`)).toBeLessThanOrEqual(
+      100,
+    );
     const [front, back] = await Promise.all([page(0, 50), page(50, 50)]);
     expect(front.paths[0]).toEqual({ path: '/hot', count: 30 });
     expect(front.paths).toHaveLength(50);

@@ -81,12 +81,18 @@ describe('G-5 replicas share state through Redis', () => {
     });
   });
 
-  it('G-5: every key the replicas wrote starts with REDIS_PREFIX', async () => {
+  it('G-5: every key the replicas wrote starts with REDIS_PREFIX and carries a hash tag', async () => {
     const keys = await redis.keys(`${prefix}*`);
     expect(keys).toEqual(
-      expect.arrayContaining([`${prefix}paths`, `${prefix}counts`]),
+      expect.arrayContaining([
+        `${prefix}{stats}:paths`,
+        `${prefix}{stats}:counts`,
+      ]),
     );
-    expect(keys.some((key) => key.startsWith(`${prefix}dup:`))).toBe(true);
+    expect(keys.some((key) => key.startsWith(`${prefix}dup:{`))).toBe(true);
+    // The same key layout as on a Redis Cluster, where multi-key commands need one slot.
+    for (const key of keys)
+      expect(key.slice(prefix.length)).toMatch(/^[^{}]*\{[^{}]+\}/);
   });
 
   it('G-11: readiness reports the upstream and Redis up', async () => {

@@ -2,6 +2,7 @@ import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { TerminusModule } from '@nestjs/terminus';
+import { Cluster } from 'ioredis';
 import { MetricsController } from '@gatehouse/shared/http';
 import { createLoggerModule } from '@gatehouse/shared/logging';
 import { GatewayMetrics } from './stats/gateway.metrics';
@@ -32,10 +33,14 @@ import { PendingBodyLimit } from './traffic/pending-body.limit';
 import { RateLimit } from './traffic/rate.limit';
 import { RedisStore } from './traffic/redis.store';
 
-// G-5: REDIS_URL switches every piece of shared state (duplicates, rate limits,
-// statistics, counters) to Redis; without it they live in bounded memory.
+// G-5: REDIS_URL (one server) or REDIS_CLUSTER_NODES (a Redis Cluster) switches every piece of
+// shared state (duplicates, rate limits, statistics, counters) to Redis; without either they
+// live in bounded memory.
 async function createStore(config: GatewayConfig): Promise<GatewayStore> {
-  if (config.REDIS_URL === undefined) {
+  if (
+    config.REDIS_URL === undefined &&
+    config.REDIS_CLUSTER_NODES.length === 0
+  ) {
     return new MemoryStore({
       maxClients: config.STORE_MAX_CLIENTS,
       ttlMs: config.DUPLICATE_TTL_MS,
@@ -44,6 +49,7 @@ async function createStore(config: GatewayConfig): Promise<GatewayStore> {
   }
   const store = new RedisStore({
     url: config.REDIS_URL,
+    clusterNodes: config.REDIS_CLUSTER_NODES,
     prefix: config.REDIS_PREFIX,
     duplicateTtlMs: config.DUPLICATE_TTL_MS,
     commandTimeoutMs: config.REDIS_TIMEOUT_MS,
@@ -51,6 +57,14 @@ async function createStore(config: GatewayConfig): Promise<GatewayStore> {
   });
   await store.connected(2_000);
   return store;
+}
+
+function throttlerStorageOn(
+  client: RedisStore['client'],
+): ThrottlerStorageRedisService {
+  return client instanceof Cluster
+    ? new ThrottlerStorageRedisService(client)
+    : new ThrottlerStorageRedisService(client);
 }
 
 @Module({})
@@ -99,12 +113,14 @@ export class AppModule {
         WebSocketTunnels,
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_STORE, useFactory: () => createStore(config) },
+        // The throttler's script keys share a per-client hash tag ({rl:<client>:client}), so it
+        // runs on a cluster through the store's client as it is.
         {
           provide: ThrottlerStorage,
           inject: [GATEWAY_STORE],
           useFactory: (store: GatewayStore) =>
             store instanceof RedisStore
-              ? new ThrottlerStorageRedisService(store.client)
+              ? throttlerStorageOn(store.client)
               : new MemoryThrottlerStorage(config.STORE_MAX_CLIENTS),
         },
       ],

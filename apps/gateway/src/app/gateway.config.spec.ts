@@ -28,6 +28,9 @@ describe('gateway configuration', () => {
     [{ JWT_TTL_S: '0' }, 'JWT_TTL_S'],
     [{ JWT_TTL_S: '1.5' }, 'JWT_TTL_S'],
     [{ JWT_TTL_S: '86400' }, 'JWT_TTL_S'],
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: 'redis://10.0.0.1:6379' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_PREFIX: 'app:{x}:' }, 'REDIS_PREFIX'],
   ])('refuses %p naming %s, never echoing a secret', (env, variable) => {
     let error: unknown;
     try {
@@ -51,5 +54,31 @@ describe('gateway configuration', () => {
   it('G-8: injected tokens live JWT_TTL_S seconds, 60 by default, at most an hour', () => {
     expect(load({}).JWT_TTL_S).toBe(60);
     expect(load({ JWT_TTL_S: '3600' }).JWT_TTL_S).toBe(3600);
+  });
+
+  it('G-5: REDIS_CLUSTER_NODES lists host:port seed nodes', () => {
+    expect(
+      load({ REDIS_CLUSTER_NODES: 'redis-a:7000, 10.0.0.2:7001,[::1]:7002' })
+        .REDIS_CLUSTER_NODES,
+    ).toEqual([
+      { host: 'redis-a', port: 7000 },
+      { host: '10.0.0.2', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    expect(load({}).REDIS_CLUSTER_NODES).toEqual([]);
+  });
+
+  it('G-5: REDIS_URL and REDIS_CLUSTER_NODES together are a boot error naming both', () => {
+    expect(() =>
+      load({
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        variable: 'REDIS_CLUSTER_NODES',
+        message: expect.stringMatching(/REDIS_CLUSTER_NODES.*REDIS_URL/),
+      }),
+    );
   });
 });

@@ -39,6 +39,41 @@ function hostList(description: string): EnvVar<string[]> {
 
 const MIN_JWT_SECRET_BYTES = 16;
 
+// Redis Cluster seed nodes: "host:port", the port required (a cluster has no default one).
+function nodeList(
+  description: string,
+): EnvVar<{ host: string; port: number }[]> {
+  const inner = list(description);
+  return {
+    description,
+    default: 'unset',
+    accepts: 'a comma-separated list of host:port',
+    parse(raw) {
+      return inner.parse(raw).map((entry) => {
+        let parsed: URL | undefined;
+        try {
+          parsed = new URL(`redis://${entry}/`);
+        } catch {
+          parsed = undefined;
+        }
+        if (
+          parsed === undefined ||
+          parsed.port === '' ||
+          parsed.host !== entry.toLowerCase()
+        )
+          throw new InvalidValue(
+            `has an entry that is not host:port: ${entry}`,
+          );
+        // IPv6 literals come back bracketed; the socket wants them bare.
+        return {
+          host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+          port: Number(parsed.port),
+        };
+      });
+    },
+  };
+}
+
 // A secret is kept as given and decoded per JWT_SECRET_ENCODING; its value is never echoed.
 function secret(description: string): EnvVar<string | undefined> {
   return {
@@ -219,6 +254,9 @@ export const gatewaySchema = {
       },
     ),
   ),
+  REDIS_CLUSTER_NODES: nodeList(
+    'Redis Cluster seed nodes (host:port,...) for state shared by replicas; instead of REDIS_URL',
+  ),
   REDIS_PREFIX: str('Prefix of every Redis key the gateway writes', {
     default: 'gatehouse:',
   }),
@@ -233,8 +271,25 @@ export type GatewayConfig = ConfigOf<typeof gatewaySchema>;
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
+// One Redis setting at a time, and a prefix that cannot take over the keys' hash tags (G-5).
+function checkRedisConfig(config: GatewayConfig): ConfigError | null {
+  if (config.REDIS_URL !== undefined && config.REDIS_CLUSTER_NODES.length > 0)
+    return new ConfigError(
+      'REDIS_CLUSTER_NODES',
+      'and REDIS_URL are both set: set REDIS_URL for one Redis server or REDIS_CLUSTER_NODES for a Redis Cluster, not both',
+    );
+  if (/[{}]/.test(config.REDIS_PREFIX))
+    return new ConfigError(
+      'REDIS_PREFIX',
+      'must not contain { or }: every key carries a hash tag of its own',
+    );
+  return null;
+}
+
 // JWT_SECRET must decode, per its encoding, to a key of at least 16 bytes.
 export function checkGatewayConfig(config: GatewayConfig): ConfigError | null {
+  const redis = checkRedisConfig(config);
+  if (redis) return redis;
   const text = config.JWT_SECRET;
   if (text === undefined) return null;
   if (config.JWT_SECRET_ENCODING === 'hex') {

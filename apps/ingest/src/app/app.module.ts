@@ -20,6 +20,7 @@ export class AppModule {
         createLoggerModule({ service: 'ingest', level: config.LOG_LEVEL }),
         ScansDataAccessModule.forRoot({
           uri: config.MONGODB_URI,
+          writeConcern: config.MONGODB_WRITE_CONCERN,
           appName: 'gatehouse-ingest',
         }),
       ],

@@ -19,6 +19,7 @@ export class AppModule {
         createLoggerModule({ service: 'processor', level: config.LOG_LEVEL }),
         ScansDataAccessModule.forRoot({
           uri: config.MONGODB_URI,
+          writeConcern: config.MONGODB_WRITE_CONCERN,
           appName: 'gatehouse-processor',
         }),
       ],

@@ -6,12 +6,16 @@ import {
   serverSchema,
   str,
 } from '@gatehouse/shared/config';
+import { scanWriteConcern } from '@gatehouse/scans/data-access';
 
 export const processorConfigSchema = {
   ...serverSchema(3003),
   MONGODB_URI: str('MongoDB connection string', {
     pattern: /^mongodb(\+srv)?:\/\//,
   }),
+  MONGODB_WRITE_CONCERN: scanWriteConcern(
+    'Members that acknowledge a scan-store write: majority (default) or a number',
+  ),
   CONCURRENCY: int('Scans one worker runs at once', {
     default: 4,
     min: 1,

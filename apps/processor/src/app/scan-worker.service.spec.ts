@@ -31,6 +31,7 @@ function config(overrides: Partial<ProcessorConfig> = {}): ProcessorConfig {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     MONGODB_URI: 'mongodb://x',
+    MONGODB_WRITE_CONCERN: 'majority',
     CONCURRENCY: 2,
     FAILURE_RATE: 0,
     MIN_WORK_MS: 0,

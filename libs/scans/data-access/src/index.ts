@@ -16,6 +16,7 @@ export * from './lib/scan-store-ready.guard';
 export * from './lib/scan-store.setup';
 export * from './lib/scan.schema';
 export * from './lib/scans-connection-options';
+export * from './lib/scan-write-concern';
 export * from './lib/scans-data-access.module';
 export * from './lib/scans-health.controller';
 export * from './lib/to-scan-view';

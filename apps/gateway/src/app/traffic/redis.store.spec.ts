@@ -1,8 +1,9 @@
+import calculateSlot from 'cluster-key-slot';
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { emptyDecisionCounts, PathCount } from './gateway.store';
 import { byCountThenPath } from './path-order';
-import { RedisStore } from './redis.store';
+import { duplicateKey, RedisStore } from './redis.store';
 
 const REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
@@ -50,7 +51,7 @@ describe('RedisStore (real Redis)', () => {
     );
     // Exactly one of the concurrent identical requests saw no predecessor.
     expect(results.filter((r) => r === null)).toHaveLength(1);
-    const ttl = await admin.pttl(`${prefix}dup:1.2.3.4`);
+    const ttl = await admin.pttl(`${prefix}dup:{1.2.3.4}`);
     expect(ttl).toBeGreaterThan(50_000);
   });
 
@@ -62,8 +63,8 @@ describe('RedisStore (real Redis)', () => {
       store.swapLastRequest('9.9.9.9', 'b'),
     ]);
     expect(previous).toEqual([null, 'a', null, 'b']);
-    expect(await admin.get(`${prefix}dup:9.9.9.9`)).toBe('b');
-    expect(await admin.pttl(`${prefix}dup:8.8.8.8`)).toBeGreaterThan(50_000);
+    expect(await admin.get(`${prefix}dup:{9.9.9.9}`)).toBe('b');
+    expect(await admin.pttl(`${prefix}dup:{8.8.8.8}`)).toBeGreaterThan(50_000);
   });
 
   it('G-11: sums decision counts', async () => {
@@ -111,5 +112,66 @@ describe('RedisStore (real Redis)', () => {
 
   it('G-5: readiness pings Redis', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
+  });
+});
+
+// The batching logic alone, with the cluster's commands replaced: which command carries which keys.
+describe('RedisStore on a cluster: batched swaps', () => {
+  let store: RedisStore;
+
+  beforeEach(() => {
+    // Nothing listens on port 1: the client never connects, and no command reaches a server.
+    store = new RedisStore({
+      clusterNodes: [{ host: '127.0.0.1', port: 1 }],
+      prefix: 'p:',
+      duplicateTtlMs: 60_000,
+      commandTimeoutMs: 100,
+      maxPaths: 100,
+    });
+  });
+  afterEach(() => store.close());
+
+  it('G-5: one turn of swaps is one command per slot, never a script across slots (no CROSSSLOT)', async () => {
+    const client = store.client as unknown as {
+      set: jest.Mock;
+      swapLastRequests: jest.Mock;
+    };
+    const previous = new Map<string, string | null>();
+    client.set = jest.fn(async (key: string, value: string) => {
+      const before = previous.get(key) ?? null;
+      previous.set(key, value);
+      return before;
+    });
+    client.swapLastRequests = jest.fn(
+      async (count: number, ...args: (string | number)[]) => {
+        const keys = args.slice(0, count) as string[];
+        return keys.map((key, i) => {
+          const before = previous.get(key) ?? null;
+          previous.set(key, args[count + i] as string);
+          return before;
+        });
+      },
+    );
+    // Clients on different slots, one of them twice.
+    const clients = ['1.1.1.1', '2.2.2.2', '1.1.1.1', '3.3.3.3', '4.4.4.4'];
+    const slots = new Set(
+      clients.map((client) => calculateSlot(`p:${duplicateKey(client)}`)),
+    );
+    expect(slots.size).toBe(4);
+    const results = await Promise.all(
+      clients.map((client, i) => store.swapLastRequest(client, `f${i}`)),
+    );
+    // Arrival order per client holds: the second swap of 1.1.1.1 sees the first.
+    expect(results).toEqual([null, null, 'f0', null, null]);
+    expect(client.set).toHaveBeenCalledTimes(3);
+    expect(client.swapLastRequests).toHaveBeenCalledTimes(1);
+    const [count, ...args] = client.swapLastRequests.mock.calls[0];
+    expect(count).toBe(2);
+    expect(args.slice(0, 2)).toEqual([
+      duplicateKey('1.1.1.1'),
+      duplicateKey('1.1.1.1'),
+    ]);
+    const keys = [...client.set.mock.calls.map((call) => call[0]), ...args];
+    for (const key of keys.slice(0, 5)) expect(key).toMatch(/^dup:\{[^{}]+\}$/);
   });
 });

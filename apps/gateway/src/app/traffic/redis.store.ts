@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { GatewayDecision } from '@gatehouse/shared/contracts';
-import Redis from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import Redis, { Cluster } from 'ioredis';
 import {
   DecisionCounts,
   emptyDecisionCounts,
@@ -11,8 +12,15 @@ import {
 import { OutageNotice } from './outage-notice';
 import { byCountThenPath } from './path-order';
 
+export interface ClusterNode {
+  host: string;
+  port: number;
+}
+
 export interface RedisStoreOptions {
-  url: URL;
+  // One Redis server (REDIS_URL), or the seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES).
+  url?: URL;
+  clusterNodes?: readonly ClusterNode[];
   // Every key the store (and anything sharing its client) writes starts with it.
   prefix: string;
   duplicateTtlMs: number;
@@ -21,8 +29,15 @@ export interface RedisStoreOptions {
   maxPaths: number;
 }
 
-const COUNTS_KEY = 'counts';
-const PATHS_KEY = 'paths';
+// Every key carries a hash tag, on one server too, so that the key layout is the same on a
+// cluster: per-client state is tagged by client (clients spread over the slots), the statistics
+// share one tag so that their pipeline stays in one slot.
+export const COUNTS_KEY = '{stats}:counts';
+export const PATHS_KEY = '{stats}:paths';
+export const duplicateKey = (client: string): string => `dup:{${client}}`;
+
+// While a cluster is failing, how often its health is probed to notice its return.
+const CLUSTER_PROBE_MS = 500;
 
 // One page of the path ranking. ZREVRANGE orders equal counts by path descending,
 // so the page's first and last count groups are re-read in ascending order by
@@ -74,7 +89,7 @@ redis.call('ZREMRANGEBYRANK', key, 0, -(tonumber(ARGV[1]) + 1))
 return #ARGV
 `;
 
-type ScriptedRedis = Redis & {
+type ScriptedRedis = (Redis | Cluster) & {
   swapLastRequests(...args: (string | number)[]): Promise<(string | null)[]>;
 };
 
@@ -93,35 +108,86 @@ interface PendingSwap {
 // duplicate swap, HINCRBY and ZINCRBY (pipelined) for counters and statistics.
 export class RedisStore implements GatewayStore {
   readonly kind = 'redis';
-  readonly client: Redis;
+  readonly client: Redis | Cluster;
+  // Set on a cluster only: the single-server path never looks at slots.
+  private readonly cluster: Cluster | undefined;
   private readonly logger = new Logger(RedisStore.name);
   private readonly outage = new OutageNotice(this.logger, 'redis');
   private closing = false;
+  private probe: NodeJS.Timeout | undefined;
   // Swaps asked for in one turn of the event loop, sent together when it ends.
   private swaps: PendingSwap[] = [];
 
   constructor(private readonly options: RedisStoreOptions) {
-    this.client = new Redis(options.url.toString(), {
-      keyPrefix: options.prefix,
+    const nodeOptions = {
       // A dead Redis must fail a command at once, never queue it behind a request.
-      enableOfflineQueue: false,
       commandTimeout: options.commandTimeoutMs,
       connectTimeout: Math.max(1_000, options.commandTimeoutMs),
       maxRetriesPerRequest: 0,
-      enableAutoPipelining: true,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
-    });
+    };
+    if (options.clusterNodes !== undefined && options.clusterNodes.length > 0) {
+      this.cluster = new Cluster([...options.clusterNodes], {
+        keyPrefix: options.prefix,
+        enableOfflineQueue: false,
+        enableAutoPipelining: true,
+        redisOptions: nodeOptions,
+        clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+        // During a failover a command is retried briefly (CLUSTERDOWN, a closed node), then fails
+        // open; the slot map is re-read often enough to find a promoted replica by itself.
+        maxRedirections: 3,
+        retryDelayOnClusterDown: 100,
+        retryDelayOnFailover: 100,
+        retryDelayOnTryAgain: 100,
+        slotsRefreshInterval: 1_000,
+        slotsRefreshTimeout: Math.max(1_000, options.commandTimeoutMs),
+      });
+      this.client = this.cluster;
+      // A node going away is an outage of part of the key space: reported once, like a server's.
+      this.cluster.on('node error', (error: Error) => this.failed(error));
+    } else {
+      if (options.url === undefined)
+        throw new Error('RedisStore needs a URL or cluster nodes');
+      this.client = new Redis(options.url.toString(), {
+        ...nodeOptions,
+        keyPrefix: options.prefix,
+        enableOfflineQueue: false,
+        enableAutoPipelining: true,
+        retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
+      });
+    }
     // Sent by its digest (EVALSHA); ioredis loads the script when Redis does not know it.
     this.client.defineCommand('swapLastRequests', { lua: SWAP_SCRIPT });
     this.client.defineCommand('addPaths', {
       lua: ADD_PATHS_SCRIPT,
       numberOfKeys: 1,
     });
-    this.client.on('error', (error: Error) => this.outage.failed(error));
+    this.client.on('error', (error: Error) => this.failed(error));
     this.client.on('close', () => {
-      if (!this.closing) this.outage.failed(new Error('connection closed'));
+      if (!this.closing) this.failed(new Error('connection closed'));
     });
-    this.client.on('ready', () => this.outage.recovered());
+    // On a cluster the probe ends an outage: a reconnected client may still miss slots.
+    this.client.on('ready', () => {
+      if (this.cluster === undefined) this.outage.recovered();
+    });
+  }
+
+  // On a cluster one slot can fail while another answers, so a successful command does not end
+  // the outage: a probe of the whole cluster does, and the outage is logged once either way.
+  private failed(error: unknown): void {
+    this.outage.failed(error);
+    if (this.cluster === undefined || this.probe !== undefined || this.closing)
+      return;
+    this.probe = setInterval(() => {
+      this.ping().then(
+        () => {
+          clearInterval(this.probe);
+          this.probe = undefined;
+          this.outage.recovered();
+        },
+        () => undefined,
+      );
+    }, CLUSTER_PROBE_MS);
+    this.probe.unref();
   }
 
   // Waits for the first connection, but starts without it: the gateway fails open.
@@ -142,7 +208,7 @@ export class RedisStore implements GatewayStore {
   // G-3's "in arrival order", is kept inside the script, which Redis runs atomically.
   swapLastRequest(client: string, fingerprint: string): Promise<string | null> {
     return new Promise((resolve, reject) => {
-      const swap = { key: `dup:${client}`, fingerprint, resolve, reject };
+      const swap = { key: duplicateKey(client), fingerprint, resolve, reject };
       if (this.swaps.push(swap) === 1) setImmediate(this.sendSwaps);
     });
   }
@@ -150,6 +216,25 @@ export class RedisStore implements GatewayStore {
   private readonly sendSwaps = (): void => {
     const swaps = this.swaps;
     this.swaps = [];
+    if (this.cluster === undefined || swaps.length === 1)
+      this.sendSwapGroup(swaps);
+    // A script's keys must share one slot on a cluster (no CROSSSLOT): one command per slot,
+    // which auto-pipelining then batches per node.
+    else for (const group of this.bySlot(swaps)) this.sendSwapGroup(group);
+  };
+
+  private bySlot(swaps: PendingSwap[]): Iterable<PendingSwap[]> {
+    const groups = new Map<number, PendingSwap[]>();
+    for (const swap of swaps) {
+      const slot = calculateSlot(this.options.prefix + swap.key);
+      const group = groups.get(slot);
+      if (group === undefined) groups.set(slot, [swap]);
+      else group.push(swap);
+    }
+    return groups.values();
+  }
+
+  private sendSwapGroup(swaps: PendingSwap[]): void {
     const ttl = this.options.duplicateTtlMs;
     const sent: Promise<(string | null)[]> =
       swaps.length === 1
@@ -168,11 +253,11 @@ export class RedisStore implements GatewayStore {
           swaps[i].resolve(previous[i] ?? null);
       },
       (error: unknown) => {
-        this.outage.failed(error);
+        this.failed(error);
         for (const swap of swaps) swap.reject(error);
       },
     );
-  };
+  }
 
   async addTraffic(
     decisions: Readonly<DecisionCounts>,
@@ -194,9 +279,9 @@ export class RedisStore implements GatewayStore {
       const results = await pipeline.exec();
       const failed = results?.find(([error]) => error !== null)?.[0];
       if (failed) throw failed;
-      this.outage.recovered();
+      if (this.cluster === undefined) this.outage.recovered();
     } catch (error) {
-      this.outage.failed(error);
+      this.failed(error);
       throw error;
     }
   }
@@ -226,12 +311,41 @@ export class RedisStore implements GatewayStore {
   async ping(): Promise<void> {
     if (this.client.status !== 'ready')
       throw new Error(`redis is ${this.client.status}`);
-    await this.client.ping();
+    if (this.cluster === undefined) {
+      await this.client.ping();
+      return;
+    }
+    // A cluster serves when every master in its own slot map is connected, answers, and
+    // reports the cluster ok. A killed master drops out of the client's pool at once, while
+    // the others still list it until its replica is promoted; after that they report
+    // cluster_state:fail while its slots are uncovered.
+    const pool = new Map(
+      this.cluster
+        .nodes()
+        .map((node) => [`${node.options.host}:${node.options.port}`, node]),
+    );
+    const slots = await Promise.any(
+      this.cluster.nodes('master').map((node) => node.cluster('SLOTS')),
+    );
+    const masters = new Set(
+      slots.map(([, , [host, port]]) => `${host}:${port}`),
+    );
+    const states = await Promise.all(
+      [...masters].map((address) => {
+        const node = pool.get(address);
+        if (node === undefined)
+          throw new Error(`redis cluster master ${address} is not connected`);
+        return node.cluster('INFO');
+      }),
+    );
+    if (!states.every((info) => /^cluster_state:ok\s*$/m.test(info)))
+      throw new Error('redis cluster state is not ok');
   }
 
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    clearInterval(this.probe);
     try {
       await this.client.quit();
     } catch {

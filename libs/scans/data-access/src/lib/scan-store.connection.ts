@@ -9,6 +9,7 @@ import { InjectPinoLogger, PinoLogger } from '@gatehouse/shared/logging';
 import type { Connection } from 'mongoose';
 import { ScanStoreSetup } from './scan-store.setup';
 import { scansConnectionOptions } from './scans-connection-options';
+import type { ScanWriteConcern } from './scan-write-concern';
 
 export const SCAN_STORE_OPTIONS = Symbol('SCAN_STORE_OPTIONS');
 
@@ -17,6 +18,8 @@ export interface ScanStoreOptions {
   appName: string;
   // How long a query waits for a reachable server before failing (and the API answering 503).
   serverSelectionTimeoutMs?: number;
+  // MONGODB_WRITE_CONCERN; "majority" when unset (S-5).
+  writeConcern?: ScanWriteConcern;
   // Back-off between attempts to reach a database that was down at start-up.
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
@@ -126,6 +129,7 @@ export class ScanStoreConnection
         scansConnectionOptions(
           this.options.appName,
           this.options.serverSelectionTimeoutMs,
+          this.options.writeConcern,
         ),
       );
     this.reached();

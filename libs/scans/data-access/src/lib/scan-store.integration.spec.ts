@@ -677,6 +677,29 @@ describe('scan repositories against a real database', () => {
     });
   });
 
+  it('S-5: every test here claims with majority writes, retryable writes and majority reads, which the database accepts', async () => {
+    const client = connections[0].getClient();
+    expect(client.writeConcern?.w).toBe('majority');
+    expect(client.readConcern?.level).toBe('majority');
+    expect(client.options.retryWrites).toBe(true);
+    // A member count is accepted too (MONGODB_WRITE_CONCERN=1).
+    const counted = await mongoose
+      .createConnection(db.uri, {
+        ...scansConnectionOptions('scans-it', 2_000, 1),
+        dbName,
+      })
+      .asPromise();
+    connections.push(counted);
+    const store = new Store(counted);
+    const { scan } = await store.create({ target: 'example.com' });
+    const claimed = await store.claim(scan.scanId, 'w-count', opts);
+    expect(claimed).not.toBeNull();
+    expect(await store.findById(scan.scanId)).toMatchObject({
+      status: ScanStatus.Running,
+      workerId: 'w-count',
+    });
+  });
+
   it('fails loudly, as ScanStoreUnavailableError, when the database is unreachable (S-3)', async () => {
     const connection = mongoose.createConnection(
       'mongodb://127.0.0.1:1/',

@@ -31,6 +31,7 @@ export class ScansDataAccessModule {
           ...scansConnectionOptions(
             options.appName,
             options.serverSelectionTimeoutMs,
+            options.writeConcern,
           ),
           // S-3: never wait for the database at boot. ScanStoreConnection keeps trying, and the
           // app listens, reports not-ready and answers 503 meanwhile.
