@@ -71,12 +71,10 @@ export class StatsController {
     const max = this.config.LOAD_TEST_MAX;
     const n = /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : NaN;
     if (!(n <= max)) {
-      throw new ProblemException({
-        status: 400,
-        title: 'Bad Request',
-        type: 'invalid-request-count',
-        detail: `The request count must be an integer in 1..${max}.`,
-      });
+      throw ProblemException.badRequest(
+        'invalid-request-count',
+        `The request count must be an integer in 1..${max}.`,
+      );
     }
     this.load.start(n);
     return { accepted: n };

@@ -27,4 +27,14 @@ export class ProblemException extends HttpException {
     this.headers = init.headers ?? {};
     this.extensions = init.extensions ?? {};
   }
+
+  // The one 400: bad input of the kind the type slug names, e.g. 'invalid-query'.
+  static badRequest(type: string, detail: string): ProblemException {
+    return new ProblemException({
+      status: 400,
+      title: 'Bad Request',
+      type,
+      detail,
+    });
+  }
 }
