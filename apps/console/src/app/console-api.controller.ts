@@ -24,13 +24,13 @@ import {
   ProblemException,
   schemaRef,
 } from '@gatehouse/shared/http';
+import { isScanId } from '@gatehouse/shared/contracts';
 import { AppClient, AppName } from './app-client.service';
 import {
   GatewayOverview,
   GatewayOverviewService,
 } from './gateway-overview.service';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const APPS: AppName[] = ['gateway', 'ingest', 'status'];
 // As ingest accepts it (S-1): printable ASCII without spaces.
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -56,10 +56,10 @@ function pick(query: Record<string, unknown>, allowed: string[]): string {
 }
 
 function scanId(id: string): string {
-  if (!UUID.test(id))
+  if (!isScanId(id))
     throw ProblemException.badRequest(
       'invalid-request',
-      'A scan id is a UUID.',
+      'A scan id is a UUID v4.',
     );
   return id.toLowerCase();
 }

@@ -1,11 +1,4 @@
-import {
-  Controller,
-  Get,
-  HttpStatus,
-  Param,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   ScanAttemptView,
@@ -16,6 +9,7 @@ import {
   toScanView,
 } from '@gatehouse/scans/data-access';
 import {
+  isScanId,
   SCAN_STATUSES,
   ScanListResponse,
   ScanView,
@@ -28,9 +22,6 @@ import {
 } from '@gatehouse/shared/http';
 import { parseListScansQuery } from './list-scans-query';
 import { ScanNotFoundException } from './scan-not-found.exception';
-
-const UUID_V4 =
-  /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 // S-10, S-11: read-only views of the scans.
 @ApiTags('scans')
@@ -95,12 +86,9 @@ export class ScansController {
 }
 
 function assertScanId(id: string): void {
-  if (!UUID_V4.test(id)) {
-    throw new ProblemException({
-      status: HttpStatus.BAD_REQUEST,
-      title: 'Bad Request',
-      detail: 'A scan id is a UUID v4.',
-      type: 'invalid-scan-id',
-    });
-  }
+  if (!isScanId(id))
+    throw ProblemException.badRequest(
+      'invalid-scan-id',
+      'A scan id is a UUID v4.',
+    );
 }

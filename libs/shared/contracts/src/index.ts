@@ -1,4 +1,5 @@
 export * from './lib/gateway-decision';
 export * from './lib/problem-details';
+export * from './lib/scan-id';
 export * from './lib/scan-status';
 export * from './lib/scan.dto';
