@@ -1,17 +1,17 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
-  ScanAttemptView,
   ScanReadRepository,
   ScanStoreReadyGuard,
-  ScanSummary,
   toScanAttemptView,
   toScanView,
 } from '@gatehouse/scans/data-access';
 import {
   isScanId,
   SCAN_STATUSES,
+  ScanAttemptListResponse,
   ScanListResponse,
+  ScanSummaryResponse,
   ScanView,
 } from '@gatehouse/shared/contracts';
 import {
@@ -51,7 +51,7 @@ export class ScansController {
   @ApiOperation({ summary: 'Scan counts by status (S-11)' })
   @ApiJsonResponse(200, 'Counts by status', schemaRef('ScanSummary'))
   @ApiProblemResponses(503)
-  summary(): Promise<ScanSummary> {
+  summary(): Promise<ScanSummaryResponse> {
     return this.scans.summary();
   }
 
@@ -73,9 +73,7 @@ export class ScansController {
   @ApiOperation({ summary: "A scan's attempt history (O-1)" })
   @ApiJsonResponse(200, 'Attempt log entries', schemaRef('ScanAttemptList'))
   @ApiProblemResponses(400, 404, 503)
-  async attempts(
-    @Param('id') id: string,
-  ): Promise<{ scanId: string; items: ScanAttemptView[] }> {
+  async attempts(@Param('id') id: string): Promise<ScanAttemptListResponse> {
     assertScanId(id);
     const scanId = id.toLowerCase();
     const scan = await this.scans.findById(scanId);

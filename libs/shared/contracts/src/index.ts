@@ -1,4 +1,6 @@
 export * from './lib/gateway-decision';
+export * from './lib/gateway-stats';
+export * from './lib/json-schema';
 export * from './lib/problem-details';
 export * from './lib/scan-id';
 export * from './lib/scan-status';

@@ -16,11 +16,8 @@ import {
 } from '@gatehouse/shared/http';
 import type { IncomingMessage } from 'node:http';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
-import {
-  GATEWAY_STORE,
-  GatewayStore,
-  PathPage,
-} from '../traffic/gateway.store';
+import type { PathPage } from '@gatehouse/shared/contracts';
+import { GATEWAY_STORE, GatewayStore } from '../traffic/gateway.store';
 import { LoadGenerator } from './load-generator.service';
 import { storeUnavailable } from '../traffic/store-unavailable.problem';
 import { parseStatsQuery } from './stats-query';
