@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { problemType } from '@gatehouse/shared/contracts';
+import { STATUS_CODES } from 'node:http';
 
 export interface ProblemInit {
   status: number;
@@ -28,13 +29,18 @@ export class ProblemException extends HttpException {
     this.extensions = init.extensions ?? {};
   }
 
-  // The one 400: bad input of the kind the type slug names, e.g. 'invalid-query'.
-  static badRequest(type: string, detail: string): ProblemException {
+  // A problem titled with the status's reason phrase, e.g. 403 "Forbidden".
+  static of(status: number, type: string, detail: string): ProblemException {
     return new ProblemException({
-      status: 400,
-      title: 'Bad Request',
+      status,
+      title: STATUS_CODES[status] ?? 'Error',
       type,
       detail,
     });
+  }
+
+  // The one 400: bad input of the kind the type slug names, e.g. 'invalid-query'.
+  static badRequest(type: string, detail: string): ProblemException {
+    return ProblemException.of(400, type, detail);
   }
 }
