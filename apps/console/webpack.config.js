@@ -40,7 +40,16 @@ module.exports = [
       filename: '[name].js',
       clean: true,
     },
-    resolve: { extensions: ['.ts', '.js'] },
+    resolve: {
+      extensions: ['.ts', '.js'],
+      // The page's one workspace import: the contracts, which hold no Node-only code.
+      alias: {
+        '@gatehouse/shared/contracts': join(
+          __dirname,
+          '../../libs/shared/contracts/src/index.ts',
+        ),
+      },
+    },
     module: {
       rules: [
         {

@@ -270,6 +270,34 @@ describe('operator console (O-1) in a browser', () => {
     expect(doc.unexercised()).toEqual([]);
   });
 
+  it('O-2: passes scans and paths on with the very schemas status and the gateway document', async () => {
+    const schemas = async (url: string) => {
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      const doc = (await response.json()) as {
+        components: { schemas: Record<string, unknown> };
+      };
+      return doc.components.schemas;
+    };
+    const [consoleSchemas, statusSchemas, gatewaySchemas] = await Promise.all([
+      schemas(`${apps['console'].url}/openapi.json`),
+      schemas(`${apps['status'].url}/openapi.json`),
+      schemas(`${apps['gateway'].url}/_gateway/openapi.json`),
+    ]);
+    for (const name of ['ScanView', 'ScanList', 'ScanSummary', 'ScanAttempt'])
+      expect({ name, schema: consoleSchemas[name] }).toEqual({
+        name,
+        schema: statusSchemas[name],
+      });
+    expect(consoleSchemas['PathPage']).toEqual(gatewaySchemas['PathPage']);
+    expect(consoleSchemas['ScanView']).toMatchObject({
+      properties: {
+        scanId: { format: 'uuid' },
+        status: { enum: expect.any(Array) },
+      },
+    });
+  });
+
   it('O-1: the page ran the tests above under its CSP with no violation', async () => {
     const served = await page.goto(apps['console'].url, WAIT);
     expect(served?.headers()['content-security-policy']).toContain(

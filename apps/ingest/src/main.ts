@@ -1,3 +1,7 @@
+import {
+  CREATE_SCAN_REQUEST_SCHEMA,
+  SCAN_ACCEPTED_SCHEMA,
+} from '@gatehouse/shared/contracts';
 import { loadConfigOrExit } from '@gatehouse/shared/config';
 import { bootstrap } from '@gatehouse/shared/http';
 import { AppModule } from './app/app.module';
@@ -19,26 +23,8 @@ void bootstrap(AppModule.forRoot(config), {
     title: 'Gatehouse ingest',
     description: 'Accepts scan requests and stores them as Accepted jobs.',
     schemas: {
-      CreateScanRequest: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          target: {
-            type: 'string',
-            minLength: 1,
-            maxLength: 2048,
-            description: 'A hostname, an IP or an http(s) URL',
-          },
-        },
-      },
-      ScanAccepted: {
-        type: 'object',
-        required: ['scanId', 'status'],
-        properties: {
-          scanId: { type: 'string', format: 'uuid' },
-          status: { type: 'string', enum: ['Accepted'] },
-        },
-      },
+      CreateScanRequest: CREATE_SCAN_REQUEST_SCHEMA,
+      ScanAccepted: SCAN_ACCEPTED_SCHEMA,
     },
   },
 });

@@ -4,7 +4,7 @@ import {
   startTestDb,
   TestDb,
 } from '@gatehouse/shared/testing';
-import { ScanStatus } from '@gatehouse/shared/contracts';
+import { SCAN_ID_PATTERN, ScanStatus } from '@gatehouse/shared/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -17,9 +17,6 @@ import {
   startApp,
   stopAll,
 } from './support/scans-e2e.helpers';
-
-const UUID_V4 =
-  /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('ingest: POST /scans', () => {
   let db: { uri: string; stop(): Promise<void> };
@@ -46,9 +43,13 @@ describe('ingest: POST /scans', () => {
     });
     expect(response.status).toBe(202);
     expect(response.body).toEqual({
-      scanId: expect.stringMatching(UUID_V4),
+      scanId: expect.stringMatching(SCAN_ID_PATTERN),
       status: 'Accepted',
     });
+    // Answered in lower case, as it is stored.
+    expect(response.body['scanId']).toBe(
+      String(response.body['scanId']).toLowerCase(),
+    );
     expect(response.headers.get('location')).toBe(
       `/scans/${response.body['scanId']}`,
     );

@@ -12,42 +12,46 @@ import { rawBody } from './raw-body';
 
 const MAX_STEPS = 10_000;
 
-function invalid(detail: string): ProblemException {
-  return new ProblemException({
-    status: 400,
-    title: 'Bad Request',
-    type: 'invalid-scenario',
-    detail,
-  });
-}
-
 export function parseScenario(text: string): ScriptedAnswer[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw invalid('The scenario is not valid JSON.');
+    throw ProblemException.badRequest(
+      'invalid-scenario',
+      'The scenario is not valid JSON.',
+    );
   }
   if (!Array.isArray(parsed) || parsed.length > MAX_STEPS)
-    throw invalid(
+    throw ProblemException.badRequest(
+      'invalid-scenario',
       `The scenario must be an array of at most ${MAX_STEPS} [body, status, delayMs] steps.`,
     );
   return parsed.map((step: unknown, index) => {
     if (!Array.isArray(step) || step.length !== 3)
-      throw invalid(`Step ${index} must be [body, status, delayMs].`);
+      throw ProblemException.badRequest(
+        'invalid-scenario',
+        `Step ${index} must be [body, status, delayMs].`,
+      );
     const [body, status, delayMs] = step as [unknown, unknown, unknown];
     if (
       !Number.isInteger(status) ||
       (status as number) < 100 ||
       (status as number) > 599
     )
-      throw invalid(`Step ${index}: status must be an integer in 100..599.`);
+      throw ProblemException.badRequest(
+        'invalid-scenario',
+        `Step ${index}: status must be an integer in 100..599.`,
+      );
     if (
       !Number.isInteger(delayMs) ||
       (delayMs as number) < 0 ||
       (delayMs as number) > 600_000
     )
-      throw invalid(`Step ${index}: delayMs must be an integer in 0..600000.`);
+      throw ProblemException.badRequest(
+        'invalid-scenario',
+        `Step ${index}: delayMs must be an integer in 0..600000.`,
+      );
     return { body, status: status as number, delayMs: delayMs as number };
   });
 }

@@ -24,34 +24,31 @@ import {
   ProblemException,
   schemaRef,
 } from '@gatehouse/shared/http';
+import { isScanId } from '@gatehouse/shared/contracts';
 import { AppClient, AppName } from './app-client.service';
 import {
   GatewayOverview,
   GatewayOverviewService,
 } from './gateway-overview.service';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const APPS: AppName[] = ['gateway', 'ingest', 'status'];
 // As ingest accepts it (S-1): printable ASCII without spaces.
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-function invalid(detail: string): ProblemException {
-  return new ProblemException({
-    status: HttpStatus.BAD_REQUEST,
-    title: 'Bad Request',
-    type: 'invalid-request',
-    detail,
-  });
-}
 
 // Only the named query parameters, each given once; anything else is a 400.
 function pick(query: Record<string, unknown>, allowed: string[]): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (!allowed.includes(key))
-      throw invalid(`Unknown query parameter. Allowed: ${allowed.join(', ')}.`);
+      throw ProblemException.badRequest(
+        'invalid-request',
+        `Unknown query parameter. Allowed: ${allowed.join(', ')}.`,
+      );
     if (typeof value !== 'string')
-      throw invalid(`"${key}" must be given once, as a plain value.`);
+      throw ProblemException.badRequest(
+        'invalid-request',
+        `"${key}" must be given once, as a plain value.`,
+      );
     params.set(key, value);
   }
   const text = params.toString();
@@ -59,7 +56,11 @@ function pick(query: Record<string, unknown>, allowed: string[]): string {
 }
 
 function scanId(id: string): string {
-  if (!UUID.test(id)) throw invalid('A scan id is a UUID.');
+  if (!isScanId(id))
+    throw ProblemException.badRequest(
+      'invalid-request',
+      'A scan id is a UUID v4.',
+    );
   return id.toLowerCase();
 }
 
@@ -196,13 +197,17 @@ export class ConsoleApiController {
       });
     const request = body ?? {};
     if (typeof request !== 'object' || Array.isArray(request))
-      throw invalid('The body is a JSON object: {"target": "..."}.');
+      throw ProblemException.badRequest(
+        'invalid-request',
+        'The body is a JSON object: {"target": "..."}.',
+      );
     const key = req.headers['idempotency-key'];
     if (
       key !== undefined &&
       (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))
     )
-      throw invalid(
+      throw ProblemException.badRequest(
+        'invalid-request',
         'Idempotency-Key must be 1 to 255 printable ASCII characters, sent once.',
       );
     // O-1: the page's key goes on to ingest, so a retried click never makes a second scan.

@@ -1,17 +1,21 @@
-import type { SchemaObject } from '@nestjs/swagger';
+import {
+  COUNT_SCHEMA as count,
+  CREATE_SCAN_REQUEST_SCHEMA,
+  GATEWAY_STATUS_SCHEMA,
+  PATH_PAGE_SCHEMA,
+  SCAN_ACCEPTED_SCHEMA,
+  SCAN_ATTEMPT_SCHEMA,
+  SCAN_LIST_SCHEMA,
+  SCAN_SUMMARY_SCHEMA,
+  SCAN_VIEW_SCHEMA,
+} from '@gatehouse/shared/contracts';
+import type { ComponentSchema } from '@gatehouse/shared/http';
 
-const count = { type: 'integer', minimum: 0 } as const;
-const nullableString = { type: 'string', nullable: true } as const;
-const nullableDateTime = {
-  type: 'string',
-  format: 'date-time',
-  nullable: true,
-} as const;
-const upDown: SchemaObject = { type: 'string', enum: ['up', 'down'] };
+const upDown = { type: 'string', enum: ['up', 'down'] } as const;
 
-// O-2: the console API's JSON shapes. Scan shapes are read defensively: the console passes
-// on what status answers, so only the fields the page relies on are required.
-export const CONSOLE_SCHEMAS: Record<string, SchemaObject> = {
+// O-2: the console API's JSON shapes. What the console passes on from status, ingest and the
+// gateway has the shape those apps document: the same definitions, from the contracts.
+export const CONSOLE_SCHEMAS: Record<string, ComponentSchema> = {
   Liveness: {
     type: 'object',
     required: ['status'],
@@ -27,8 +31,8 @@ export const CONSOLE_SCHEMAS: Record<string, SchemaObject> = {
     required: ['uptimeSeconds', 'store', 'requests', 'readiness', 'latency'],
     properties: {
       uptimeSeconds: count,
-      store: { type: 'string' },
-      requests: { type: 'object', additionalProperties: count },
+      store: GATEWAY_STATUS_SCHEMA.properties.store,
+      requests: GATEWAY_STATUS_SCHEMA.properties.requests,
       readiness: {
         type: 'object',
         required: ['ready', 'checks'],
@@ -66,89 +70,19 @@ export const CONSOLE_SCHEMAS: Record<string, SchemaObject> = {
       },
     },
   },
-  PathPage: {
-    type: 'object',
-    required: ['total', 'paths'],
-    properties: {
-      total: count,
-      paths: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['path', 'count'],
-          properties: { path: { type: 'string' }, count },
-        },
-      },
-    },
-  },
-  ScanSummary: {
-    type: 'object',
-    required: ['total'],
-    properties: { total: count },
-    additionalProperties: count,
-  },
-  Scan: {
-    type: 'object',
-    required: ['scanId', 'status'],
-    properties: {
-      scanId: { type: 'string' },
-      status: { type: 'string' },
-      target: nullableString,
-      attempts: count,
-      createdAt: { type: 'string', format: 'date-time' },
-      updatedAt: { type: 'string', format: 'date-time' },
-      startedAt: nullableDateTime,
-      finishedAt: nullableDateTime,
-      error: nullableString,
-      workerId: nullableString,
-      leaseUntil: nullableDateTime,
-    },
-  },
-  ScanList: {
-    type: 'object',
-    required: ['items', 'nextCursor'],
-    properties: {
-      items: { type: 'array', items: { $ref: '#/components/schemas/Scan' } },
-      nextCursor: nullableString,
-    },
-  },
-  ScanAttempt: {
-    type: 'object',
-    required: ['kind', 'attempt', 'workerId', 'at'],
-    properties: {
-      seq: count,
-      kind: { type: 'string', enum: ['claim', 'end'] },
-      attempt: count,
-      workerId: { type: 'string' },
-      at: { type: 'string', format: 'date-time' },
-      leaseUntil: nullableDateTime,
-      released: { type: 'boolean' },
-      status: nullableString,
-      error: nullableString,
-    },
-  },
+  PathPage: PATH_PAGE_SCHEMA,
+  ScanSummary: SCAN_SUMMARY_SCHEMA,
+  ScanView: SCAN_VIEW_SCHEMA,
+  ScanList: SCAN_LIST_SCHEMA,
+  ScanAttempt: SCAN_ATTEMPT_SCHEMA,
   ScanDetail: {
     type: 'object',
     required: ['scan', 'attempts'],
     properties: {
-      scan: { $ref: '#/components/schemas/Scan' },
-      attempts: {
-        type: 'array',
-        nullable: true,
-        items: { $ref: '#/components/schemas/ScanAttempt' },
-      },
+      scan: SCAN_VIEW_SCHEMA,
+      attempts: { type: 'array', nullable: true, items: SCAN_ATTEMPT_SCHEMA },
     },
   },
-  CreateScanRequest: {
-    type: 'object',
-    properties: { target: { type: 'string', minLength: 1, maxLength: 2048 } },
-  },
-  ScanAccepted: {
-    type: 'object',
-    required: ['scanId', 'status'],
-    properties: {
-      scanId: { type: 'string', format: 'uuid' },
-      status: { type: 'string', enum: ['Accepted'] },
-    },
-  },
+  CreateScanRequest: CREATE_SCAN_REQUEST_SCHEMA,
+  ScanAccepted: SCAN_ACCEPTED_SCHEMA,
 };

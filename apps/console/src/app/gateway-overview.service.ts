@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { GatewayStatus } from '@gatehouse/shared/contracts';
 import { histogramQuantile, Histogram } from '../shared/histogram-quantile';
 import { AppClient } from './app-client.service';
 import { CONSOLE_CONFIG, ConsoleConfig } from './console.config';
@@ -6,8 +7,8 @@ import { parsePrometheusText, sumHistogram } from './prometheus-text';
 
 export interface GatewayOverview {
   uptimeSeconds: number;
-  store: string;
-  requests: Record<string, number>;
+  store: GatewayStatus['store'];
+  requests: GatewayStatus['requests'];
   readiness: { ready: boolean; checks: Record<string, string> };
   latency: {
     histogram: Histogram;
@@ -37,10 +38,7 @@ export class GatewayOverviewService {
   async overview(): Promise<GatewayOverview> {
     const prefix = this.prefix;
     const [status, ready, metrics] = await Promise.all([
-      this.apps.json<Omit<GatewayOverview, 'readiness' | 'latency'>>(
-        'gateway',
-        `${prefix}/status`,
-      ),
+      this.apps.json<GatewayStatus>('gateway', `${prefix}/status`),
       this.apps.call('gateway', `${prefix}/health/ready`),
       this.apps.call('gateway', '/metrics'),
     ]);

@@ -7,6 +7,17 @@ import {
 import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import {
+  GATEWAY_DECISIONS,
+  GatewayStatus,
+  PathPage,
+  SCAN_STATUSES,
+  ScanAcceptedResponse,
+  ScanAttemptView,
+  ScanListResponse,
+  ScanSummaryResponse,
+  ScanView,
+} from '@gatehouse/shared/contracts';
+import {
   Histogram,
   histogramDelta,
   histogramQuantile,
@@ -26,8 +37,6 @@ const POLL_MS = 1_000;
 const HISTORY = 120;
 const PATHS_PAGE = 10;
 const SCANS_PAGE = 10;
-const DECISIONS = ['forwarded', 'blocked', 'delayed', 'rejected', 'failed'];
-const SCAN_STATUSES = ['Accepted', 'Running', 'Complete', 'Failed'];
 
 interface Problem {
   status?: number;
@@ -46,7 +55,7 @@ class ApiError extends Error {
 
 interface GatewayOverview {
   uptimeSeconds: number;
-  requests: Record<string, number>;
+  requests: GatewayStatus['requests'];
   readiness: { ready: boolean; checks: Record<string, string> };
   latency: {
     histogram: {
@@ -57,27 +66,6 @@ interface GatewayOverview {
     p50Ms: number | null;
     p99Ms: number | null;
   } | null;
-}
-
-interface ScanView {
-  scanId: string;
-  status: string;
-  target?: string | null;
-  attempts?: number;
-  createdAt?: string;
-  error?: string | null;
-}
-
-interface AttemptView {
-  seq?: number;
-  kind: string;
-  attempt: number;
-  workerId: string;
-  at: string;
-  leaseUntil?: string | null;
-  released?: boolean;
-  status?: string | null;
-  error?: string | null;
 }
 
 async function api<T>(path: string, init?: RequestInit): Promise<T> {
@@ -196,7 +184,7 @@ async function refreshGateway(): Promise<void> {
     : null;
   const rates: Record<string, number> = {};
   const seconds = previous ? (now - previous.at) / 1000 : 0;
-  for (const decision of DECISIONS) {
+  for (const decision of GATEWAY_DECISIONS) {
     const delta = previous
       ? (overview.requests[decision] ?? 0) - (previous.requests[decision] ?? 0)
       : 0;
@@ -231,7 +219,7 @@ async function refreshGateway(): Promise<void> {
 
   const decisions = $('gw-decisions');
   decisions.replaceChildren(
-    ...DECISIONS.map((decision) => {
+    ...GATEWAY_DECISIONS.map((decision) => {
       const tr = row([
         cell(decision),
         cell(String(overview.requests[decision] ?? 0), 'num count'),
@@ -273,7 +261,7 @@ async function refreshGateway(): Promise<void> {
       { type: 'value', name: 'ms', nameTextStyle: { fontSize: 9 } },
     ],
     series: [
-      ...DECISIONS.map((decision) => ({
+      ...GATEWAY_DECISIONS.map((decision) => ({
         name: decision,
         type: 'line',
         stack: 'rate',
@@ -301,10 +289,9 @@ async function refreshGateway(): Promise<void> {
 
 let pathsOffset = 0;
 async function refreshPaths(): Promise<void> {
-  const page = await api<{
-    total: number;
-    paths: { path: string; count: number }[];
-  }>(`/api/gateway/paths?limit=${PATHS_PAGE}&offset=${pathsOffset}`);
+  const page = await api<PathPage>(
+    `/api/gateway/paths?limit=${PATHS_PAGE}&offset=${pathsOffset}`,
+  );
   $('gw-paths').replaceChildren(
     ...page.paths.map((p) => row([cell(p.path), cell(String(p.count), 'num')])),
   );
@@ -327,9 +314,9 @@ let nextCursor: string | null = null;
 let selected: string | null = null;
 
 async function refreshSummary(): Promise<void> {
-  const summary = await api<Record<string, number>>('/api/scans/summary');
+  const summary = await api<ScanSummaryResponse>('/api/scans/summary');
   $('scan-summary').replaceChildren(
-    ...[...SCAN_STATUSES, 'total'].map((name) => {
+    ...[...SCAN_STATUSES, 'total' as const].map((name) => {
       const figure = document.createElement('div');
       figure.className = 'figure';
       figure.dataset['status'] = name;
@@ -361,9 +348,7 @@ async function refreshList(): Promise<void> {
   if (filter) params.set('status', filter);
   const cursor = cursors[cursors.length - 1];
   if (cursor) params.set('cursor', cursor);
-  const page = await api<{ items: ScanView[]; nextCursor: string | null }>(
-    `/api/scans?${params}`,
-  );
+  const page = await api<ScanListResponse>(`/api/scans?${params}`);
   nextCursor = page.nextCursor;
   $('scan-list').replaceChildren(
     ...page.items.map((scan) => {
@@ -396,7 +381,7 @@ async function refreshDetail(): Promise<void> {
   try {
     const detail = await api<{
       scan: ScanView;
-      attempts: AttemptView[] | null;
+      attempts: ScanAttemptView[] | null;
     }>(`/api/scans/${selected}`);
     showError('scan-detail-error', null);
     const status = $('scan-detail-status');
@@ -520,7 +505,7 @@ $('scan-form').addEventListener('submit', (event) => {
   const target = ($('scan-target') as HTMLInputElement).value.trim();
   if (queuing?.target !== target) queuing = { target, key: idempotencyKey() };
   const action = queuing;
-  void api<{ scanId: string; status: string }>('/api/scans', {
+  void api<ScanAcceptedResponse>('/api/scans', {
     method: 'POST',
     headers: {
       'content-type': 'application/json',

@@ -1,4 +1,3 @@
-import { HttpStatus } from '@nestjs/common';
 import type { CreateScanRequest } from '@gatehouse/shared/contracts';
 import { ProblemException } from '@gatehouse/shared/http';
 import { isIP } from 'node:net';
@@ -9,15 +8,6 @@ const HOSTNAME =
 const HOST_PORT = /^(.+?)(?::(\d{1,5}))?$/;
 // Printable ASCII without spaces, as in the IETF idempotency-key draft's common practice.
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-function invalid(detail: string): ProblemException {
-  return new ProblemException({
-    status: HttpStatus.BAD_REQUEST,
-    title: 'Bad Request',
-    detail,
-    type: 'invalid-request',
-  });
-}
 
 // S-1: characters that can hide what a target says (bidirectional overrides, zero-width joiners,
 // soft hyphens), split a log line or a CSV cell (controls, line separators), or that a URL parser
@@ -102,41 +92,50 @@ export function normaliseTarget(value: string): string | undefined {
 export function parseCreateScanRequest(body: unknown): CreateScanRequest {
   if (body === undefined || body === null) return {};
   if (typeof body !== 'object' || Array.isArray(body))
-    throw invalid('The body must be a JSON object.');
+    throw ProblemException.badRequest(
+      'invalid-request',
+      'The body must be a JSON object.',
+    );
   const keys = Object.keys(body);
   const unknown = keys.filter((key) => key !== 'target');
   if (unknown.length > 0) {
     const shown = unknown
       .slice(0, 5)
       .map((key) => JSON.stringify(key.slice(0, 40)));
-    throw invalid(
+    throw ProblemException.badRequest(
+      'invalid-request',
       `Unknown field(s): ${shown.join(', ')}. Only "target" is accepted.`,
     );
   }
   const target = (body as { target?: unknown }).target;
   if (target === undefined || target === null) return {};
   if (typeof target !== 'string')
-    throw invalid(
+    throw ProblemException.badRequest(
+      'invalid-request',
       '"target" must be a string: a host name, an IP address or an http(s) URL.',
     );
   // Before trimming: trim() would quietly drop a leading tab, newline or byte order mark.
   const refused = refusedCharacter(target);
-  if (refused !== undefined) throw invalid(refused);
+  if (refused !== undefined)
+    throw ProblemException.badRequest('invalid-request', refused);
   const trimmed = target.trim();
   if (trimmed === '' || trimmed.length > MAX_TARGET_LENGTH) {
-    throw invalid(
+    throw ProblemException.badRequest(
+      'invalid-request',
       `"target" must be 1 to ${MAX_TARGET_LENGTH} characters long.`,
     );
   }
   const normalised = normaliseTarget(trimmed);
   if (normalised === undefined) {
-    throw invalid(
+    throw ProblemException.badRequest(
+      'invalid-request',
       '"target" must be a host name, an IP address (optionally with a port) or an http(s) URL.',
     );
   }
   // Percent-encoding can lengthen a URL; the stored form keeps the same bound.
   if (normalised.length > MAX_TARGET_LENGTH) {
-    throw invalid(
+    throw ProblemException.badRequest(
+      'invalid-request',
       `"target" must be at most ${MAX_TARGET_LENGTH} characters long once normalised.`,
     );
   }
@@ -148,7 +147,8 @@ export function parseIdempotencyKey(
 ): string | undefined {
   if (header === undefined) return undefined;
   if (typeof header !== 'string' || !IDEMPOTENCY_KEY.test(header)) {
-    throw invalid(
+    throw ProblemException.badRequest(
+      'invalid-request',
       'Idempotency-Key must be 1 to 255 printable ASCII characters, sent once.',
     );
   }

@@ -1,4 +1,3 @@
-import { HttpStatus } from '@nestjs/common';
 import {
   InvalidCursorError,
   ListScansQuery,
@@ -11,15 +10,6 @@ export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
 const ALLOWED = new Set(['status', 'limit', 'cursor']);
 
-function invalid(detail: string): ProblemException {
-  return new ProblemException({
-    status: HttpStatus.BAD_REQUEST,
-    title: 'Bad Request',
-    detail,
-    type: 'invalid-query',
-  });
-}
-
 function single(
   query: Record<string, unknown>,
   name: string,
@@ -27,7 +17,8 @@ function single(
   const value = query[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'string')
-    throw invalid(
+    throw ProblemException.badRequest(
+      'invalid-query',
       `Query parameter "${name}" must be given once, as a plain value.`,
     );
   return value;
@@ -42,13 +33,17 @@ export function parseListScansQuery(
     const shown = unknown
       .slice(0, 5)
       .map((key) => JSON.stringify(key.slice(0, 40)));
-    throw invalid(
+    throw ProblemException.badRequest(
+      'invalid-query',
       `Unknown query parameter(s): ${shown.join(', ')}. Allowed: status, limit, cursor.`,
     );
   }
   const status = single(query, 'status');
   if (status !== undefined && !SCAN_STATUSES.includes(status as ScanStatus)) {
-    throw invalid(`"status" must be one of ${SCAN_STATUSES.join(', ')}.`);
+    throw ProblemException.badRequest(
+      'invalid-query',
+      `"status" must be one of ${SCAN_STATUSES.join(', ')}.`,
+    );
   }
   const limitText = single(query, 'limit');
   let limit = DEFAULT_LIMIT;
@@ -58,7 +53,10 @@ export function parseListScansQuery(
       Number(limitText) < 1 ||
       Number(limitText) > MAX_LIMIT
     ) {
-      throw invalid(`"limit" must be an integer from 1 to ${MAX_LIMIT}.`);
+      throw ProblemException.badRequest(
+        'invalid-query',
+        `"limit" must be an integer from 1 to ${MAX_LIMIT}.`,
+      );
     }
     limit = Number(limitText);
   }
@@ -68,7 +66,10 @@ export function parseListScansQuery(
       scanCursor.decode(cursor);
     } catch (error) {
       if (error instanceof InvalidCursorError)
-        throw invalid('"cursor" is not one this API returned.');
+        throw ProblemException.badRequest(
+          'invalid-query',
+          '"cursor" is not one this API returned.',
+        );
       throw error;
     }
   }

@@ -1,23 +1,17 @@
-import {
-  Controller,
-  Get,
-  HttpStatus,
-  Param,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
-  ScanAttemptView,
   ScanReadRepository,
   ScanStoreReadyGuard,
-  ScanSummary,
   toScanAttemptView,
   toScanView,
 } from '@gatehouse/scans/data-access';
 import {
+  isScanId,
   SCAN_STATUSES,
+  ScanAttemptListResponse,
   ScanListResponse,
+  ScanSummaryResponse,
   ScanView,
 } from '@gatehouse/shared/contracts';
 import {
@@ -28,9 +22,6 @@ import {
 } from '@gatehouse/shared/http';
 import { parseListScansQuery } from './list-scans-query';
 import { ScanNotFoundException } from './scan-not-found.exception';
-
-const UUID_V4 =
-  /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 // S-10, S-11: read-only views of the scans.
 @ApiTags('scans')
@@ -60,7 +51,7 @@ export class ScansController {
   @ApiOperation({ summary: 'Scan counts by status (S-11)' })
   @ApiJsonResponse(200, 'Counts by status', schemaRef('ScanSummary'))
   @ApiProblemResponses(503)
-  summary(): Promise<ScanSummary> {
+  summary(): Promise<ScanSummaryResponse> {
     return this.scans.summary();
   }
 
@@ -82,9 +73,7 @@ export class ScansController {
   @ApiOperation({ summary: "A scan's attempt history (O-1)" })
   @ApiJsonResponse(200, 'Attempt log entries', schemaRef('ScanAttemptList'))
   @ApiProblemResponses(400, 404, 503)
-  async attempts(
-    @Param('id') id: string,
-  ): Promise<{ scanId: string; items: ScanAttemptView[] }> {
+  async attempts(@Param('id') id: string): Promise<ScanAttemptListResponse> {
     assertScanId(id);
     const scanId = id.toLowerCase();
     const scan = await this.scans.findById(scanId);
@@ -95,12 +84,9 @@ export class ScansController {
 }
 
 function assertScanId(id: string): void {
-  if (!UUID_V4.test(id)) {
-    throw new ProblemException({
-      status: HttpStatus.BAD_REQUEST,
-      title: 'Bad Request',
-      detail: 'A scan id is a UUID v4.',
-      type: 'invalid-scan-id',
-    });
-  }
+  if (!isScanId(id))
+    throw ProblemException.badRequest(
+      'invalid-scan-id',
+      'A scan id is a UUID v4.',
+    );
 }

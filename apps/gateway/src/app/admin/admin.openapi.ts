@@ -1,40 +1,13 @@
-import type { SchemaObject } from '@nestjs/swagger';
-import { GATEWAY_DECISIONS } from '@gatehouse/shared/contracts';
-
-const count = { type: 'integer', minimum: 0 } as const;
+import {
+  GATEWAY_STATUS_SCHEMA,
+  PATH_PAGE_SCHEMA,
+} from '@gatehouse/shared/contracts';
+import type { ComponentSchema } from '@gatehouse/shared/http';
 
 // O-2: the admin API's JSON shapes, referenced as #/components/schemas/<name>.
-export const GATEWAY_ADMIN_SCHEMAS: Record<string, SchemaObject> = {
-  GatewayStatus: {
-    type: 'object',
-    required: ['uptimeSeconds', 'store', 'requests'],
-    properties: {
-      uptimeSeconds: count,
-      store: { type: 'string', enum: ['memory', 'redis'] },
-      requests: {
-        type: 'object',
-        required: ['processed', ...GATEWAY_DECISIONS],
-        properties: Object.fromEntries(
-          ['processed', ...GATEWAY_DECISIONS].map((name) => [name, count]),
-        ),
-      },
-    },
-  },
-  PathPage: {
-    type: 'object',
-    required: ['total', 'paths'],
-    properties: {
-      total: count,
-      paths: {
-        type: 'array',
-        items: {
-          type: 'object',
-          required: ['path', 'count'],
-          properties: { path: { type: 'string' }, count },
-        },
-      },
-    },
-  },
+export const GATEWAY_ADMIN_SCHEMAS: Record<string, ComponentSchema> = {
+  GatewayStatus: GATEWAY_STATUS_SCHEMA,
+  PathPage: PATH_PAGE_SCHEMA,
   LoadAccepted: {
     type: 'object',
     required: ['accepted'],

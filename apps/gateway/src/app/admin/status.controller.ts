@@ -5,16 +5,10 @@ import {
   ApiProblemResponses,
   schemaRef,
 } from '@gatehouse/shared/http';
-import type { GatewayDecision } from '@gatehouse/shared/contracts';
+import type { GatewayStatus } from '@gatehouse/shared/contracts';
 import { TrafficRecorder } from '../stats/traffic-recorder.service';
 import { GATEWAY_STORE, GatewayStore } from '../traffic/gateway.store';
 import { storeUnavailable } from '../traffic/store-unavailable.problem';
-
-export interface GatewayStatus {
-  uptimeSeconds: number;
-  store: 'memory' | 'redis';
-  requests: Record<GatewayDecision | 'processed', number>;
-}
 
 // G-11: uptime of this replica, and request counts of every replica sharing the store.
 @ApiTags('admin')

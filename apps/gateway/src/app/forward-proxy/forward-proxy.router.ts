@@ -8,15 +8,6 @@ import type { UpstreamTarget } from '../request/upstream-target';
 const ABSOLUTE_FORM = /^http:\/\/([^/?#]+)(.*)$/i;
 const CONNECTIONS_PER_HOST = 32;
 
-function forbidden(type: string, detail: string): ProblemException {
-  return new ProblemException({
-    status: 403,
-    title: 'Forbidden',
-    type,
-    detail,
-  });
-}
-
 // G-9: with FORWARD_PROXY_ALLOW set, an absolute-form request to an allowed host is
 // forwarded there (after the same inspection); any other host gets 403. One
 // keep-alive pool per allowed host, created on first use, so the set stays bounded.
@@ -32,14 +23,16 @@ export class ForwardProxyRouter implements OnApplicationShutdown {
   // The upstream for a request-target that is not origin-form, or a 403.
   resolve(target: string): UpstreamTarget {
     if (this.allowed.size === 0) {
-      throw forbidden(
+      throw ProblemException.of(
+        403,
         'forward-proxy-off',
         'Only origin-form request targets are served: forward-proxy mode is off.',
       );
     }
     const match = ABSOLUTE_FORM.exec(target);
     if (match === null || match[1].includes('@'))
-      throw forbidden(
+      throw ProblemException.of(
+        403,
         'forward-proxy-denied',
         'Only http:// absolute-form targets without credentials are served in forward-proxy mode.',
       );
@@ -48,11 +41,16 @@ export class ForwardProxyRouter implements OnApplicationShutdown {
     try {
       url = new URL(`http://${authority}/`);
     } catch {
-      throw forbidden('forward-proxy-denied', 'The target host is not valid.');
+      throw ProblemException.of(
+        403,
+        'forward-proxy-denied',
+        'The target host is not valid.',
+      );
     }
     const key = `${url.hostname}:${url.port || '80'}`;
     if (!this.allowed.has(key))
-      throw forbidden(
+      throw ProblemException.of(
+        403,
         'forward-proxy-denied',
         'The target host is not on the forward-proxy allowlist.',
       );

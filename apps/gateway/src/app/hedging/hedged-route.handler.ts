@@ -33,15 +33,6 @@ class UnsuccessfulAnswer extends Error {
   }
 }
 
-function badQuery(detail: string): ProblemException {
-  return new ProblemException({
-    status: 400,
-    title: 'Bad Request',
-    type: 'invalid-query',
-    detail,
-  });
-}
-
 // G-7: GET /api/smart calls the backend's /api/work with the hedging policy; routes
 // listed in HEDGE_ROUTES get the same policy for their own path. A success is a 200
 // with a JSON body. Served in the proxy pipeline, after the same guards as any request.
@@ -171,7 +162,8 @@ export class HedgedRouteHandler {
     const params = new URLSearchParams(query);
     for (const name of params.keys())
       if (name !== 'timeout')
-        throw badQuery(
+        throw ProblemException.badRequest(
+          'invalid-query',
           `Unknown query parameter "${name.slice(0, 64)}": only timeout is accepted.`,
         );
     const values = params.getAll('timeout');
@@ -179,7 +171,8 @@ export class HedgedRouteHandler {
     const value = values[0];
     const ms = /^[1-9]\d{0,8}$/.test(value) ? Number(value) : NaN;
     if (values.length > 1 || !(ms <= MAX_TIMEOUT_MS))
-      throw badQuery(
+      throw ProblemException.badRequest(
+        'invalid-query',
         `timeout must be one integer number of milliseconds in 1..${MAX_TIMEOUT_MS}.`,
       );
     return ms;

@@ -59,13 +59,10 @@ export class InspectableJson {
         });
       case 'corrupt':
         if (!labelled) return [];
-        throw new ProblemException({
-          status: 400,
-          title: 'Bad Request',
-          type: 'corrupt-content-encoding',
-          detail:
-            'The JSON body could not be decoded with its declared content-encoding.',
-        });
+        throw ProblemException.badRequest(
+          'corrupt-content-encoding',
+          'The JSON body could not be decoded with its declared content-encoding.',
+        );
       case 'bytes':
         break;
     }

@@ -37,12 +37,10 @@ export class MaliciousPayloadInspector {
     for (const text of this.bodies.texts(context)) {
       const result = this.scanner.scan(text);
       if (result.kind === 'too-deep') {
-        throw new ProblemException({
-          status: 400,
-          title: 'Bad Request',
-          type: 'json-too-deep',
-          detail: `JSON nesting deeper than ${this.config.MAX_JSON_DEPTH} levels is not accepted.`,
-        });
+        throw ProblemException.badRequest(
+          'json-too-deep',
+          `JSON nesting deeper than ${this.config.MAX_JSON_DEPTH} levels is not accepted.`,
+        );
       }
       if (result.kind === 'valid' && result.flagged) {
         throw new ProblemException({

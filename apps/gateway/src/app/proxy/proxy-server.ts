@@ -118,7 +118,7 @@ const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/;
 function upgradeProblem(req: IncomingMessage): ProblemException | undefined {
   const webSocket = isWebSocket(req);
   if (hasBody(req))
-    return badRequest(
+    return ProblemException.badRequest(
       'upgrade-with-body',
       webSocket
         ? 'A WebSocket handshake may not carry a body.'
@@ -131,7 +131,7 @@ function upgradeProblem(req: IncomingMessage): ProblemException | undefined {
     !WEBSOCKET_KEY.test(key) ||
     req.headers['sec-websocket-version'] !== '13'
   )
-    return badRequest(
+    return ProblemException.badRequest(
       'invalid-websocket-handshake',
       'A WebSocket handshake needs one Sec-WebSocket-Key (16 bytes, base64) and Sec-WebSocket-Version 13.',
     );
@@ -157,25 +157,16 @@ export function framingProblem(
   for (let i = 0; i < raw.length; i += 2)
     if (raw[i].length === 4 && raw[i].toLowerCase() === 'host') hosts++;
   if (hosts > 1)
-    return badRequest(
+    return ProblemException.badRequest(
       'duplicate-host',
       'The request carries more than one Host header.',
     );
   if (hosts === 0 && req.httpVersion === '1.1')
-    return badRequest(
+    return ProblemException.badRequest(
       'missing-host',
       'An HTTP/1.1 request must carry a Host header.',
     );
   return undefined;
-}
-
-function badRequest(type: string, detail: string): ProblemException {
-  return new ProblemException({
-    status: 400,
-    title: 'Bad Request',
-    type,
-    detail,
-  });
 }
 
 function notFound(): ProblemException {
@@ -248,7 +239,10 @@ function parserProblem(code: string | undefined): ProblemException {
       type: 'request-timeout',
       detail: 'The request was not received in time.',
     });
-  return badRequest('bad-request', 'The request is not valid HTTP.');
+  return ProblemException.badRequest(
+    'bad-request',
+    'The request is not valid HTTP.',
+  );
 }
 
 // Answers refused before Node made a request of them have no path: their instance is empty.

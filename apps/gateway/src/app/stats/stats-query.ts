@@ -9,15 +9,6 @@ export const MAX_STATS_LIMIT = 1000;
 const MAX_OFFSET = 100_000_000;
 const DEFAULT_LIMIT = 100;
 
-function invalid(detail: string): ProblemException {
-  return new ProblemException({
-    status: 400,
-    title: 'Bad Request',
-    type: 'invalid-query',
-    detail,
-  });
-}
-
 function integerParam(
   params: URLSearchParams,
   name: string,
@@ -29,10 +20,16 @@ function integerParam(
   if (values.length === 0) return fallback;
   const value = values[0];
   if (values.length > 1 || !/^\d{1,10}$/.test(value))
-    throw invalid(`${name} must be one integer in ${min}..${max}.`);
+    throw ProblemException.badRequest(
+      'invalid-query',
+      `${name} must be one integer in ${min}..${max}.`,
+    );
   const parsed = Number(value);
   if (parsed < min || parsed > max)
-    throw invalid(`${name} must be one integer in ${min}..${max}.`);
+    throw ProblemException.badRequest(
+      'invalid-query',
+      `${name} must be one integer in ${min}..${max}.`,
+    );
   return parsed;
 }
 
@@ -41,7 +38,8 @@ export function parseStatsQuery(search: string): StatsQuery {
   const params = new URLSearchParams(search);
   for (const name of params.keys()) {
     if (name !== 'limit' && name !== 'offset')
-      throw invalid(
+      throw ProblemException.badRequest(
+        'invalid-query',
         `Unknown query parameter "${name.slice(0, 64)}": only limit and offset are accepted.`,
       );
   }

@@ -16,11 +16,8 @@ import {
 } from '@gatehouse/shared/http';
 import type { IncomingMessage } from 'node:http';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
-import {
-  GATEWAY_STORE,
-  GatewayStore,
-  PathPage,
-} from '../traffic/gateway.store';
+import type { PathPage } from '@gatehouse/shared/contracts';
+import { GATEWAY_STORE, GatewayStore } from '../traffic/gateway.store';
 import { LoadGenerator } from './load-generator.service';
 import { storeUnavailable } from '../traffic/store-unavailable.problem';
 import { parseStatsQuery } from './stats-query';
@@ -71,12 +68,10 @@ export class StatsController {
     const max = this.config.LOAD_TEST_MAX;
     const n = /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : NaN;
     if (!(n <= max)) {
-      throw new ProblemException({
-        status: 400,
-        title: 'Bad Request',
-        type: 'invalid-request-count',
-        detail: `The request count must be an integer in 1..${max}.`,
-      });
+      throw ProblemException.badRequest(
+        'invalid-request-count',
+        `The request count must be an integer in 1..${max}.`,
+      );
     }
     this.load.start(n);
     return { accepted: n };

@@ -1,18 +1,7 @@
+import type { ScanAttemptView } from '@gatehouse/shared/contracts';
 import type { ScanAttempt } from './scan-attempt.schema';
 
 // One entry of a scan's attempt log as the status API shows it (O-1).
-export interface ScanAttemptView {
-  seq: number;
-  kind: 'claim' | 'end';
-  attempt: number;
-  workerId: string;
-  at: string;
-  leaseUntil: string | null;
-  released: boolean;
-  status: string | null;
-  error: string | null;
-}
-
 export function toScanAttemptView(entry: ScanAttempt): ScanAttemptView {
   return {
     seq: entry.seq,

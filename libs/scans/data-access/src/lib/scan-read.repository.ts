@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { ScanStatus, SCAN_STATUSES } from '@gatehouse/shared/contracts';
+import {
+  ScanStatus,
+  ScanSummaryResponse,
+  SCAN_STATUSES,
+} from '@gatehouse/shared/contracts';
 import type { FilterQuery, Model } from 'mongoose';
 import { AttemptLog } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';
@@ -15,8 +19,6 @@ export interface ListScansQuery {
   limit: number;
   cursor?: string;
 }
-
-export type ScanSummary = Record<ScanStatus, number> & { total: number };
 
 // The status app's side: one scan, a page of scans, counts by status, and a scan's history.
 @Injectable()
@@ -80,7 +82,7 @@ export class ScanReadRepository {
 
   // One count per status over the {status, createdAt, scanId} index: MongoDB answers each from
   // index keys alone and never reads a scan document.
-  async summary(): Promise<ScanSummary> {
+  async summary(): Promise<ScanSummaryResponse> {
     return guardStore(async () => {
       await this.setup.ensureIndexes();
       const counts = await Promise.all(
@@ -92,7 +94,7 @@ export class ScanReadRepository {
           }),
         ),
       );
-      const summary = { total: 0 } as ScanSummary;
+      const summary = { total: 0 } as ScanSummaryResponse;
       SCAN_STATUSES.forEach((status, i) => {
         summary[status] = counts[i];
         summary.total += counts[i];

@@ -1,15 +1,10 @@
 // What the gateway did with one request; every request log line carries exactly one.
-export type GatewayDecision =
-  | 'forwarded'
-  | 'blocked'
-  | 'delayed'
-  | 'rejected'
-  | 'failed';
-
-export const GATEWAY_DECISIONS: readonly GatewayDecision[] = [
+export const GATEWAY_DECISIONS = [
   'forwarded',
   'blocked',
   'delayed',
   'rejected',
   'failed',
-];
+] as const;
+
+export type GatewayDecision = (typeof GATEWAY_DECISIONS)[number];

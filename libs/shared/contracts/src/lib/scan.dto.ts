@@ -1,33 +1,102 @@
-import { ScanStatus } from './scan-status';
+import { COUNT_SCHEMA, countsSchema, FromSchema } from './json-schema';
+import { SCAN_STATUSES, ScanStatus } from './scan-status';
 
-export interface CreateScanRequest {
-  target?: string;
-}
+// The scans' JSON shapes (S-1, S-10, S-11, O-1), as ingest, status and the console answer them.
 
-export interface ScanAcceptedResponse {
-  scanId: string;
-  status: ScanStatus.Accepted;
-}
+const dateTime = { type: 'string', format: 'date-time' } as const;
+const nullableDateTime = { ...dateTime, nullable: true } as const;
+const nullableString = { type: 'string', nullable: true } as const;
+const scanId = { type: 'string', format: 'uuid' } as const;
 
-export interface ScanView {
-  scanId: string;
-  status: ScanStatus;
-  target: string | null;
-  attempts: number;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: string | null;
-  workerId: string | null;
-  leaseUntil: string | null;
-}
+export const CREATE_SCAN_REQUEST_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    target: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 2048,
+      description: 'A hostname, an IP or an http(s) URL',
+    },
+  },
+} as const;
 
-export interface ScanListResponse {
-  items: ScanView[];
-  nextCursor: string | null;
-}
+export type CreateScanRequest = FromSchema<typeof CREATE_SCAN_REQUEST_SCHEMA>;
 
-export type ScanSummaryResponse = Record<ScanStatus, number> & {
-  total: number;
-};
+export const SCAN_ACCEPTED_SCHEMA = {
+  type: 'object',
+  required: ['scanId', 'status'],
+  properties: {
+    scanId,
+    status: { type: 'string', enum: [ScanStatus.Accepted] },
+  },
+} as const;
+
+export type ScanAcceptedResponse = FromSchema<typeof SCAN_ACCEPTED_SCHEMA>;
+
+export const SCAN_VIEW_SCHEMA = {
+  type: 'object',
+  required: ['scanId', 'status', 'attempts', 'createdAt', 'updatedAt'],
+  properties: {
+    scanId,
+    status: { type: 'string', enum: SCAN_STATUSES },
+    target: nullableString,
+    attempts: COUNT_SCHEMA,
+    createdAt: dateTime,
+    updatedAt: dateTime,
+    startedAt: nullableDateTime,
+    finishedAt: nullableDateTime,
+    error: nullableString,
+    workerId: nullableString,
+    leaseUntil: nullableDateTime,
+  },
+} as const;
+
+export type ScanView = FromSchema<typeof SCAN_VIEW_SCHEMA>;
+
+export const SCAN_LIST_SCHEMA = {
+  type: 'object',
+  required: ['items', 'nextCursor'],
+  properties: {
+    items: { type: 'array', items: SCAN_VIEW_SCHEMA },
+    nextCursor: nullableString,
+  },
+} as const;
+
+export type ScanListResponse = FromSchema<typeof SCAN_LIST_SCHEMA>;
+
+export const SCAN_SUMMARY_SCHEMA = countsSchema([...SCAN_STATUSES, 'total']);
+
+export type ScanSummaryResponse = FromSchema<typeof SCAN_SUMMARY_SCHEMA>;
+
+// One entry of a scan's attempt log: a claim by a worker, or the end of an attempt (O-1).
+export const SCAN_ATTEMPT_SCHEMA = {
+  type: 'object',
+  required: ['seq', 'kind', 'attempt', 'workerId', 'at'],
+  properties: {
+    seq: COUNT_SCHEMA,
+    kind: { type: 'string', enum: ['claim', 'end'] },
+    attempt: COUNT_SCHEMA,
+    workerId: { type: 'string' },
+    at: dateTime,
+    leaseUntil: nullableDateTime,
+    released: { type: 'boolean' },
+    status: nullableString,
+    error: nullableString,
+  },
+} as const;
+
+export type ScanAttemptView = FromSchema<typeof SCAN_ATTEMPT_SCHEMA>;
+
+export const SCAN_ATTEMPT_LIST_SCHEMA = {
+  type: 'object',
+  required: ['scanId', 'items'],
+  properties: {
+    scanId,
+    items: { type: 'array', items: SCAN_ATTEMPT_SCHEMA },
+  },
+} as const;
+
+export type ScanAttemptListResponse = FromSchema<
+  typeof SCAN_ATTEMPT_LIST_SCHEMA
+>;

@@ -18,7 +18,7 @@ function problem(
 }
 
 const badRequest = (detail: string) =>
-  problem(400, 'Bad Request', 'bad-request', detail);
+  ProblemException.badRequest('bad-request', detail);
 const unsupported = (detail: string) =>
   problem(415, 'Unsupported Media Type', 'unsupported-media-type', detail);
 

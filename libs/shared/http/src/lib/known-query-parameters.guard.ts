@@ -1,9 +1,4 @@
-import {
-  CanActivate,
-  ExecutionContext,
-  HttpStatus,
-  Injectable,
-} from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DECORATORS } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
@@ -58,12 +53,10 @@ export function unknownQueryParameters(
     accepted.length === 0
       ? 'This route takes no query parameters.'
       : `This route accepts: ${[...accepted].sort().join(', ')}.`;
-  return new ProblemException({
-    status: HttpStatus.BAD_REQUEST,
-    title: 'Bad Request',
-    type: 'invalid-query',
-    detail: `Unknown query parameter(s): ${names}${more}. ${allowed}`,
-  });
+  return ProblemException.badRequest(
+    'invalid-query',
+    `Unknown query parameter(s): ${names}${more}. ${allowed}`,
+  );
 }
 
 // Unknown query parameters are a 400 on every route (SPEC "Errors and bad input"). A route

@@ -7,7 +7,11 @@ import {
   SchemaObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE } from '@gatehouse/shared/contracts';
+import {
+  JsonSchema,
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_DETAILS_SCHEMA,
+} from '@gatehouse/shared/contracts';
 import { STATUS_CODES } from 'node:http';
 import { ACCEPT_ANY_QUERY_EXTENSION } from './accept-any-query.decorator';
 
@@ -16,26 +20,38 @@ export interface OpenApiOptions {
   description: string;
   version?: string;
   // Extra component schemas referenced by the app's decorators as #/components/schemas/<name>.
-  schemas?: Record<string, SchemaObject>;
+  schemas?: Record<string, ComponentSchema>;
 }
 
 export const PROBLEM_SCHEMA_REF = '#/components/schemas/ProblemDetails';
 
-// RFC 9457 problem details, as ProblemDetailsFilter writes them (O-2).
-export const PROBLEM_DETAILS_SCHEMA: SchemaObject = {
-  type: 'object',
-  required: ['type', 'title', 'status', 'detail', 'instance'],
-  properties: {
-    type: { type: 'string', format: 'uri' },
-    title: { type: 'string' },
-    // Numeric per RFC 9457; S-10's 404 carries the state name "Not-Found" in older builds.
-    status: { oneOf: [{ type: 'integer' }, { type: 'string' }] },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    requestId: { type: 'string' },
-  },
-  additionalProperties: true,
-};
+// A component schema: a shape from the contracts, or an app's own OpenAPI schema object.
+export type ComponentSchema = JsonSchema | SchemaObject;
+
+// The named schemas as plain OpenAPI objects. A nested schema that is itself one of the named
+// ones (the same object) becomes a $ref to it, so each shape is written out once per document.
+export function componentSchemas(
+  named: Record<string, ComponentSchema>,
+): Record<string, SchemaObject> {
+  const names = new Map<object, string>();
+  for (const [name, schema] of Object.entries(named))
+    if (!names.has(schema)) names.set(schema, name);
+  const copy = (value: unknown, top: boolean): unknown => {
+    if (Array.isArray(value)) return value.map((item) => copy(item, false));
+    if (typeof value !== 'object' || value === null) return value;
+    const name = top ? undefined : names.get(value);
+    if (name !== undefined) return schemaRef(name);
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, copy(item, false)]),
+    );
+  };
+  return Object.fromEntries(
+    Object.entries(named).map(([name, schema]) => [
+      name,
+      copy(schema, true) as SchemaObject,
+    ]),
+  );
+}
 
 export function schemaRef(name: string): { $ref: string } {
   return { $ref: `#/components/schemas/${name}` };
@@ -115,8 +131,10 @@ export function buildOpenApiDocument(
     ...document.components,
     schemas: {
       ...document.components?.schemas,
-      ProblemDetails: PROBLEM_DETAILS_SCHEMA,
-      ...options.schemas,
+      ...componentSchemas({
+        ProblemDetails: PROBLEM_DETAILS_SCHEMA,
+        ...options.schemas,
+      }),
     },
   };
   return document;

@@ -51,7 +51,7 @@ export function toProblem(
   error: unknown,
   req: RequestWithId,
 ): {
-  problem: ProblemDetails;
+  problem: ProblemDetails & { status: number };
   headers: Record<string, string>;
   // The HTTP status; the body's "status" may differ when an extension overrides it (S-10).
   status: number;
@@ -114,7 +114,7 @@ export function toProblem(
 
 export function sendProblem(
   res: ServerResponse,
-  problem: ProblemDetails,
+  problem: ProblemDetails & { status: number },
   headers: Record<string, string> = {},
   status: number = problem.status,
 ): void {

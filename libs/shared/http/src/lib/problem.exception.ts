@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { problemType } from '@gatehouse/shared/contracts';
+import { STATUS_CODES } from 'node:http';
 
 export interface ProblemInit {
   status: number;
@@ -26,5 +27,20 @@ export class ProblemException extends HttpException {
     this.detail = init.detail;
     this.headers = init.headers ?? {};
     this.extensions = init.extensions ?? {};
+  }
+
+  // A problem titled with the status's reason phrase, e.g. 403 "Forbidden".
+  static of(status: number, type: string, detail: string): ProblemException {
+    return new ProblemException({
+      status,
+      title: STATUS_CODES[status] ?? 'Error',
+      type,
+      detail,
+    });
+  }
+
+  // The one 400: bad input of the kind the type slug names, e.g. 'invalid-query'.
+  static badRequest(type: string, detail: string): ProblemException {
+    return ProblemException.of(400, type, detail);
   }
 }
