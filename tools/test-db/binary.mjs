@@ -63,3 +63,15 @@ export function ensureTestDbBinary({ onBuild } = {}) {
   }
   return testDbBinary;
 }
+
+// `node tools/test-db/binary.mjs` builds it ahead of a test run: a cold build takes minutes on
+// two cores, and a jest hook that waited for it would run out of time.
+if (
+  process.argv[1] !== undefined &&
+  fileURLToPath(import.meta.url) === process.argv[1]
+) {
+  ensureTestDbBinary({
+    onBuild: () => console.log('building the test database (tools/test-db)'),
+  });
+  console.log(`test database: ${testDbBinary}`);
+}
