@@ -14,7 +14,10 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export function parseArgs(argv, defaults) {
   const given = {};
   argv.forEach((arg, i) => {
-    if (arg.startsWith('--')) given[arg.slice(2)] = argv[i + 1];
+    // --also-node is read as alsoNode.
+    if (arg.startsWith('--'))
+      given[arg.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase())] =
+        argv[i + 1];
   });
   return Object.fromEntries(
     Object.entries(defaults).map(([name, fallback]) => {

@@ -2,6 +2,7 @@
 // Usage: node tools/bench/gateway-bench.mjs [--duration 10] [--connections 50] [--rounds 2]
 //   [--redis redis://127.0.0.1:6379 | --redis off] [--clients 1000000] [--profile <dir>]
 //   [--gateway dist/apps/gateway/main.js] [--compare <another build's main.js>]
+//   [--also-node <another node binary>]
 // Needs built apps (npx nx run-many -t build -p gateway backend), wrk, and nginx for the nginx row:
 //   apt-get update && apt-get install -y wrk nginx-light
 // Prints figures; asserts nothing. Every target gets the same upstream, connections, duration,
@@ -30,6 +31,7 @@ const {
   profile,
   gateway: gatewayMain,
   compare,
+  alsoNode,
 } = parseArgs(process.argv.slice(2), {
   duration: 10,
   connections: 50,
@@ -41,7 +43,17 @@ const {
   gateway: 'dist/apps/gateway/main.js',
   // A second build measured in the same rounds (memory store), for a before/after comparison.
   compare: undefined,
+  // Another Node binary: reply-from and the gateway run on it too, in the same rounds, so that
+  // two Node lines are compared in one run (each against its own reply-from).
+  alsoNode: undefined,
 });
+const mainNode = process.version;
+const otherNode =
+  alsoNode === undefined
+    ? undefined
+    : spawnSync(alsoNode, ['--version'], { encoding: 'utf8' }).stdout.trim();
+if (alsoNode !== undefined && !/^v\d+/.test(otherNode ?? ''))
+  throw new Error(`--also-node ${alsoNode} is not a Node binary`);
 const redisUrl = redisOption === 'off' ? undefined : redisOption;
 
 function installed(command) {
@@ -179,26 +191,35 @@ http {
   targets.push({ label: 'nginx (proxy_pass, 1 process)', url });
 }
 
-const proxyPort = await freePort();
-start('plain-proxy', process.execPath, [
-  join(root, 'tools/bench/plain-proxy.mjs'),
-  String(proxyPort),
-  upstream,
-]);
-const replyFrom = `http://127.0.0.1:${proxyPort}`;
-await waitFor(`${replyFrom}/`, { anyStatus: true });
+async function startReplyFrom(name, node) {
+  const port = await freePort();
+  start(name, node, [
+    join(root, 'tools/bench/plain-proxy.mjs'),
+    String(port),
+    upstream,
+  ]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/`, { anyStatus: true });
+  return url;
+}
 targets.push({
   label: 'fastify + reply-from',
-  url: replyFrom,
+  url: await startReplyFrom('plain-proxy', process.execPath),
   reference: true,
+  node: mainNode,
 });
 
-async function startGateway(name, env, main = gatewayMain) {
+async function startGateway(
+  name,
+  env,
+  main = gatewayMain,
+  node = process.execPath,
+) {
   const port = await freePort();
   const args = [join(root, main)];
   if (profile !== undefined)
     args.unshift('--cpu-prof', `--cpu-prof-dir=${profile}`);
-  const child = start(name, process.execPath, args, {
+  const child = start(name, node, args, {
     PORT: String(port),
     HOST: '127.0.0.1',
     BACKEND_URL: upstream,
@@ -212,12 +233,36 @@ async function startGateway(name, env, main = gatewayMain) {
 }
 
 const gateway = await startGateway('gateway', {});
-targets.push({ label: 'gateway (defaults, memory store)', url: gateway.url });
+targets.push({
+  label: 'gateway (defaults, memory store)',
+  url: gateway.url,
+  node: mainNode,
+});
+if (alsoNode !== undefined) {
+  targets.push({
+    label: `fastify + reply-from, Node ${otherNode}`,
+    url: await startReplyFrom('plain-proxy-other-node', alsoNode),
+    reference: true,
+    node: otherNode,
+  });
+  const other = await startGateway(
+    'gateway-other-node',
+    {},
+    gatewayMain,
+    alsoNode,
+  );
+  targets.push({
+    label: `gateway (defaults, memory store), Node ${otherNode}`,
+    url: other.url,
+    node: otherNode,
+  });
+}
 if (compare !== undefined) {
   const other = await startGateway('gateway-compare', {}, compare);
   targets.push({
     label: `${compare} (defaults, memory store)`,
     url: other.url,
+    node: mainNode,
   });
 }
 
@@ -231,6 +276,7 @@ if (redisUrl !== undefined) {
   targets.push({
     label: 'gateway (defaults, Redis store)',
     url: withRedis.url,
+    node: mainNode,
   });
 }
 
@@ -264,9 +310,14 @@ for (let round = 1; round <= rounds; round++) {
 }
 
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
-const referenceRps = mean(
-  measured.get(targets.find((t) => t.reference).label).map((r) => r.rps),
-);
+// Each target is compared with reply-from on its own Node line.
+const referenceOf = (node) =>
+  mean(
+    measured
+      .get(targets.find((t) => t.reference && t.node === node).label)
+      .map((r) => r.rps),
+  );
+const referenceRps = referenceOf(mainNode);
 const halfPeak = Math.round(referenceRps / 2);
 const rows = [];
 for (const target of targets) {
@@ -278,7 +329,7 @@ for (const target of targets) {
     rounds: results.map((r) => Math.round(r.rps)).join(', '),
     'p50 ms': mean(results.map((r) => r.p50)).toFixed(2),
     'p99 ms': mean(results.map((r) => r.p99)).toFixed(2),
-    'vs reply-from': `${(rps / referenceRps).toFixed(2)}x`,
+    'vs reply-from': `${(rps / (target.node === undefined ? referenceRps : referenceOf(target.node))).toFixed(2)}x`,
     errors: results.reduce((n, r) => n + r.errors + r.non2xx, 0),
   };
   if (!target.label.startsWith('nginx')) {
@@ -288,7 +339,7 @@ for (const target of targets) {
   rows.push(row);
 }
 console.log(
-  `\nGateway benchmark: Node ${process.version}, wrk 1 thread, ${connections} connections, ${duration}s x ${rounds} rounds per target, unique path per request`,
+  `\nGateway benchmark: Node ${mainNode}${otherNode === undefined ? '' : ` (and ${otherNode} where named)`}, wrk 1 thread, ${connections} connections, ${duration}s x ${rounds} rounds per target, unique path per request`,
 );
 console.table(rows);
 const gatewayRow = rows.find((r) => r.target.includes('memory store'));
