@@ -397,7 +397,8 @@ describe('ingest: POST /scans', () => {
       expect(
         targets.some(
           (target) =>
-            target !== null && /not a host|javascript|user:pw/.test(target),
+            typeof target === 'string' &&
+            /not a host|javascript|user:pw/.test(target),
         ),
       ).toBe(false);
     });
