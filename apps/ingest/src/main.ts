@@ -7,7 +7,7 @@ import { bootstrap } from '@gatehouse/shared/http';
 import { AppModule } from './app/app.module';
 import { ingestConfigSchema } from './app/ingest.config';
 
-// Small request bodies only: {"target": "..."} never needs more.
+// Small request bodies only: {"target": "...", "kind": "..."} never needs more.
 const MAX_BODY = '16kb';
 
 const config = loadConfigOrExit('ingest', ingestConfigSchema);
@@ -18,6 +18,12 @@ void bootstrap(AppModule.forRoot(config), {
   bodyParser: false,
   configure: (app) => {
     app.useBodyParser('json', { limit: MAX_BODY, strict: true });
+    // S-1: HTML forms and clients such as requests.post(url, data=...) send the same fields.
+    app.useBodyParser('urlencoded', {
+      limit: MAX_BODY,
+      extended: false,
+      parameterLimit: 10,
+    });
   },
   openApi: {
     title: 'Gatehouse ingest',

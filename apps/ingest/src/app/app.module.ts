@@ -7,7 +7,8 @@ import {
 } from '@gatehouse/scans/data-access';
 import { MetricsController } from '@gatehouse/shared/http';
 import { createLoggerModule } from '@gatehouse/shared/logging';
-import type { IngestConfig } from './ingest.config';
+import { ScanScope } from '@gatehouse/scans/target-scope';
+import { INGEST_CONFIG, IngestConfig } from './ingest.config';
 import { ScanIntakeService } from './scan-intake.service';
 import { ScansController } from './scans.controller';
 
@@ -27,6 +28,11 @@ export class AppModule {
       controllers: [ScansController, ScansHealthController, MetricsController],
       providers: [
         { provide: APP_INTERCEPTOR, useClass: ScanStoreUnavailableInterceptor },
+        { provide: INGEST_CONFIG, useValue: config },
+        {
+          provide: ScanScope,
+          useValue: ScanScope.fromLists(config.SCAN_ALLOW, config.SCAN_DENY),
+        },
         ScanIntakeService,
       ],
     };

@@ -1,5 +1,7 @@
 import { ProblemException } from '@gatehouse/shared/http';
+import { ScanScope } from '@gatehouse/scans/target-scope';
 import {
+  checkTargetScope,
   normaliseTarget,
   parseCreateScanRequest,
   parseIdempotencyKey,
@@ -108,6 +110,61 @@ describe('parseCreateScanRequest (S-1)', () => {
     );
   });
 
+  it.each([
+    ['random_domain.co.il', 'random_domain.co.il'],
+    ['_dmarc.Example.com', '_dmarc.example.com'],
+    ['bücher.example', 'xn--bcher-kva.example'],
+    ['BÜCHER.example:8443', 'xn--bcher-kva.example:8443'],
+    ['例え.テスト', 'xn--r8jz45g.xn--zckzah'],
+    ['example.com/login?next=1', 'https://example.com/login?next=1'],
+    ['Bücher.example/a b', 'https://xn--bcher-kva.example/a%20b'],
+    ['a.example:8443/x', 'https://a.example:8443/x'],
+    ['https://random_domain.co.il/', 'https://random_domain.co.il/'],
+  ])('S-1: accepts %s as resolvers do, stored as %s', (target, stored) => {
+    expect(parseCreateScanRequest({ target })).toEqual({ target: stored });
+    expect(normaliseTarget(stored)).toBe(stored);
+  });
+
+  it('S-4: takes an optional kind, and refuses an unknown one', () => {
+    expect(
+      parseCreateScanRequest({ kind: 'http', target: 'a.example' }),
+    ).toEqual({ kind: 'http', target: 'a.example' });
+    expect(parseCreateScanRequest({ kind: 'simulated' })).toEqual({
+      kind: 'simulated',
+    });
+    for (const kind of ['nmap', 'HTTP', 1, ['http'], {}])
+      expect(() => parseCreateScanRequest({ kind })).toThrow(
+        /"kind" must be one of simulated, http/,
+      );
+  });
+
+  it('S-15: refuses a target out of scope by its literal form', () => {
+    const scope = new ScanScope();
+    for (const target of [
+      '127.0.0.1',
+      '10.0.0.1:8080',
+      'http://0x7f.1/',
+      'http://2130706433/',
+      '[::1]:443',
+      '::ffff:169.254.169.254',
+      'https://[fd00::1]/',
+      'localhost:3000',
+      'https://169.254.169.254/latest/meta-data/',
+      'admin.localhost',
+    ]) {
+      const stored = parseCreateScanRequest({ target }).target as string;
+      expect(() => checkTargetScope(stored, scope)).toThrow(/out of scope/);
+    }
+    for (const target of [
+      'example.com',
+      '93.184.215.14',
+      'https://example.com/x',
+    ])
+      expect(() => checkTargetScope(target, scope)).not.toThrow();
+    const widened = ScanScope.fromLists(['127.0.0.1'], []);
+    expect(() => checkTargetScope('127.0.0.1:8443', widened)).not.toThrow();
+  });
+
   it('S-1: keeps non-ASCII host names as the URL parser reads them (IDNA)', () => {
     expect(
       parseCreateScanRequest({ target: 'http://bücher.example/' }),
@@ -127,6 +184,10 @@ describe('parseCreateScanRequest (S-1)', () => {
     ['an ftp URL', { target: 'ftp://a.example/' }],
     ['credentials in the URL', { target: 'https://u:p@a.example/' }],
     ['spaces', { target: 'a example' }],
+    ['a Unicode name with spaces', { target: 'bü cher.example' }],
+    ['a label starting with a hyphen', { target: '-a.example' }],
+    ['a path with no host', { target: '/etc/passwd' }],
+    ['another scheme with a path', { target: 'file:///etc/passwd' }],
     ['port 0 of a bracketed address', { target: '[::1]:0' }],
     [
       'an unbracketed IPv6 address with a port',

@@ -1,10 +1,17 @@
-import type { CreateScanRequest } from '@gatehouse/shared/contracts';
+import {
+  CreateScanRequest,
+  SCAN_KINDS,
+  ScanKind,
+} from '@gatehouse/shared/contracts';
 import { ProblemException } from '@gatehouse/shared/http';
+import type { ScanScope } from '@gatehouse/scans/target-scope';
 import { isIP } from 'node:net';
+import { domainToASCII } from 'node:url';
 
 const MAX_TARGET_LENGTH = 2_048;
+// Labels as resolvers take them: letters, digits, hyphens and underscores (random_domain.co.il).
 const HOSTNAME =
-  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+  /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
 const HOST_PORT = /^(.+?)(?::(\d{1,5}))?$/;
 // Printable ASCII without spaces, as in the IETF idempotency-key draft's common practice.
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -63,8 +70,31 @@ function normaliseHost(value: string): string | undefined {
   const [, host, port] = match;
   if (!validPort(port)) return undefined;
   // An IPv6 address with a port must be bracketed: "1::2:80" has no single reading.
-  if (isIP(host) !== 4 && !HOSTNAME.test(host)) return undefined;
-  return withPort(host.toLowerCase(), port);
+  if (isIP(host) === 4) return withPort(host, port);
+  const ascii = asciiHostName(host);
+  return ascii === undefined ? undefined : withPort(ascii, port);
+}
+
+// A Unicode name in its IDNA (punycode) form, as url.domainToASCII gives it; ASCII names are
+// only lower-cased. Undefined when the name is not one.
+function asciiHostName(host: string): string | undefined {
+  // domainToASCII stops at a "/" or ":" and maps some characters away, so it only sees names
+  // that contain neither, and its answer is checked like any ASCII name.
+  let ascii = host.toLowerCase();
+  if (/[^\x20-\x7e]/.test(host))
+    ascii = /[/:?#@[\]\\%\s]/.test(host) ? '' : domainToASCII(host);
+  return ascii !== '' && HOSTNAME.test(ascii) ? ascii : undefined;
+}
+
+// A host (or host:port) followed by a path, query or fragment, with no scheme: read as https,
+// the scheme an http scan assumes, and stored as that URL.
+function normaliseHostWithPath(value: string): string | undefined {
+  const split = value.search(/[/?#]/);
+  if (split <= 0 || /^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return undefined;
+  const host = normaliseHost(value.slice(0, split));
+  return host === undefined
+    ? undefined
+    : normaliseUrl(`https://${host}${value.slice(split)}`);
 }
 
 // An http(s) URL as the WHATWG parser reads it: the form a scanner will fetch.
@@ -84,11 +114,49 @@ function normaliseUrl(value: string): string | undefined {
 // S-1: the stored form of a valid target, or undefined. Idempotent, so that a stored target
 // and a new request's compare equal whenever they name the same thing.
 export function normaliseTarget(value: string): string | undefined {
-  return normaliseHost(value) ?? normaliseUrl(value);
+  return (
+    normaliseHost(value) ?? normaliseUrl(value) ?? normaliseHostWithPath(value)
+  );
 }
 
-// S-1: the body is optional; when present it is exactly {"target": "<host or URL>"}. Checked by
-// hand, not by class-transformer, so that keys like __proto__ or $where are never copied anywhere.
+// The host name a stored target names, as the WHATWG URL parser reads it (so "0x7f.1" is
+// 127.0.0.1): what S-15's scope judges.
+export function targetHostName(target: string): string {
+  if (isIP(target) === 6) return `[${target}]`;
+  const url = new URL(
+    /^https?:\/\//i.test(target) ? target : `https://${target}`,
+  );
+  return url.hostname;
+}
+
+// S-15: a target that is out of scope by its literal form is refused before it is stored.
+export function checkTargetScope(target: string, scope: ScanScope): void {
+  const refused = scope.checkLiteral(targetHostName(target));
+  if (refused !== null)
+    throw ProblemException.badRequest(
+      'target-out-of-scope',
+      `"target" is out of scope: ${refused}.`,
+    );
+}
+
+const FIELDS = ['target', 'kind'];
+
+function parseKind(kind: unknown): ScanKind | undefined {
+  if (kind === undefined || kind === null) return undefined;
+  if (
+    typeof kind === 'string' &&
+    (SCAN_KINDS as readonly string[]).includes(kind)
+  )
+    return kind as ScanKind;
+  throw ProblemException.badRequest(
+    'invalid-request',
+    `"kind" must be one of ${SCAN_KINDS.join(', ')}.`,
+  );
+}
+
+// S-1, S-4: the body is optional; when present it is {"target": "<host or URL>", "kind": ...},
+// as JSON or as a form. Checked by hand, not by class-transformer, so that keys like __proto__
+// or $where are never copied anywhere.
 export function parseCreateScanRequest(body: unknown): CreateScanRequest {
   if (body === undefined || body === null) return {};
   if (typeof body !== 'object' || Array.isArray(body))
@@ -97,18 +165,26 @@ export function parseCreateScanRequest(body: unknown): CreateScanRequest {
       'The body must be a JSON object.',
     );
   const keys = Object.keys(body);
-  const unknown = keys.filter((key) => key !== 'target');
+  const unknown = keys.filter((key) => !FIELDS.includes(key));
   if (unknown.length > 0) {
     const shown = unknown
       .slice(0, 5)
       .map((key) => JSON.stringify(key.slice(0, 40)));
     throw ProblemException.badRequest(
       'invalid-request',
-      `Unknown field(s): ${shown.join(', ')}. Only "target" is accepted.`,
+      `Unknown field(s): ${shown.join(', ')}. Only "target" and "kind" are accepted.`,
     );
   }
-  const target = (body as { target?: unknown }).target;
-  if (target === undefined || target === null) return {};
+  const kind = parseKind((body as { kind?: unknown }).kind);
+  const target = parseTarget((body as { target?: unknown }).target);
+  return {
+    ...(target === undefined ? {} : { target }),
+    ...(kind === undefined ? {} : { kind }),
+  };
+}
+
+function parseTarget(target: unknown): string | undefined {
+  if (target === undefined || target === null) return undefined;
   if (typeof target !== 'string')
     throw ProblemException.badRequest(
       'invalid-request',
@@ -139,7 +215,7 @@ export function parseCreateScanRequest(body: unknown): CreateScanRequest {
       `"target" must be at most ${MAX_TARGET_LENGTH} characters long once normalised.`,
     );
   }
-  return { target: normalised };
+  return normalised;
 }
 
 export function parseIdempotencyKey(

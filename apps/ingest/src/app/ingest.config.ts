@@ -1,5 +1,7 @@
-import { ConfigOf, serverSchema, str } from '@gatehouse/shared/config';
+import { ConfigOf, oneOf, serverSchema, str } from '@gatehouse/shared/config';
+import { SCAN_KINDS } from '@gatehouse/shared/contracts';
 import { scanWriteConcern } from '@gatehouse/scans/data-access';
+import { scopeListVar } from '@gatehouse/scans/target-scope';
 
 export const ingestConfigSchema = {
   ...serverSchema(3001),
@@ -9,6 +11,19 @@ export const ingestConfigSchema = {
   MONGODB_WRITE_CONCERN: scanWriteConcern(
     'Members that acknowledge a scan-store write: majority (default) or a number',
   ),
+  DEFAULT_SCAN_KIND: oneOf(
+    'The job a scan runs when POST /scans names no kind',
+    SCAN_KINDS,
+    'simulated',
+  ),
+  SCAN_ALLOW: scopeListVar(
+    'Hosts (*.name for subdomains), addresses and CIDRs a scan may reach besides public unicast addresses',
+  ),
+  SCAN_DENY: scopeListVar(
+    'Hosts, addresses and CIDRs a scan never reaches; wins over SCAN_ALLOW',
+  ),
 };
 
 export type IngestConfig = ConfigOf<typeof ingestConfigSchema>;
+
+export const INGEST_CONFIG = Symbol('INGEST_CONFIG');

@@ -5,9 +5,10 @@ import { ScanIntakeService } from './scan-intake.service';
 
 // The repository answers that the Idempotency-Key already names a scan stored with `stored`.
 let stored: string | null = null;
+let storedKind = 'simulated';
 const scans = {
   create: jest.fn(async () => ({
-    scan: { scanId: 'first', target: stored },
+    scan: { scanId: 'first', target: stored, kind: storedKind },
     created: false,
   })),
 } as unknown as ScanIntakeRepository;
@@ -16,8 +17,12 @@ const service = new ScanIntakeService(scans, {
   info: jest.fn(),
 } as unknown as PinoLogger);
 
-function replaying(target: string | null): ScanIntakeService {
+function replaying(
+  target: string | null,
+  kind = 'simulated',
+): ScanIntakeService {
   stored = target;
+  storedKind = kind;
   return service;
 }
 
@@ -51,5 +56,18 @@ describe('ScanIntakeService: Idempotency-Key replays (S-1)', () => {
       expect(error).toBeInstanceOf(ProblemException);
       expect((error as ProblemException).getStatus()).toBe(422);
     }
+  });
+
+  it('S-4: refuses a replay with a different kind with 422', async () => {
+    const error = await replaying('a.example', 'http')
+      .accept({ target: 'a.example', kind: 'simulated' }, 'k')
+      .catch((e: unknown) => e);
+    expect((error as ProblemException).getStatus()).toBe(422);
+    await expect(
+      replaying('a.example', 'http').accept(
+        { target: 'a.example', kind: 'http' },
+        'k',
+      ),
+    ).resolves.toEqual({ scanId: 'first', replayed: true });
   });
 });

@@ -43,11 +43,16 @@ export class ScanIntakeService {
   ): Promise<AcceptedScan> {
     // The repository resolves only after the write is acknowledged (w: majority), so a 202 is never
     // sent for a scan that could be lost; any database failure surfaces as 503 instead.
+    const kind = request.kind ?? 'simulated';
     const { scan, created } = await this.scans.create({
       target: request.target,
+      kind,
       idempotencyKey,
     });
-    if (!created && !sameTarget(scan.target, request.target)) {
+    if (
+      !created &&
+      (!sameTarget(scan.target, request.target) || scan.kind !== kind)
+    ) {
       throw new ProblemException({
         status: HttpStatus.UNPROCESSABLE_ENTITY,
         title: 'Idempotency-Key reused',
@@ -64,6 +69,7 @@ export class ScanIntakeService {
           scanId: scan.scanId,
           status: ScanStatus.Accepted,
           attempt: 0,
+          kind: scan.kind,
           target: scan.target,
         },
         'scan accepted',

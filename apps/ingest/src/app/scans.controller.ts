@@ -4,6 +4,7 @@ import {
   Headers,
   HttpCode,
   HttpStatus,
+  Inject,
   Post,
   Req,
   Res,
@@ -11,6 +12,7 @@ import {
 } from '@nestjs/common';
 import {
   ApiBody,
+  ApiConsumes,
   ApiHeader,
   ApiOperation,
   ApiResponse,
@@ -24,10 +26,13 @@ import {
   schemaRef,
 } from '@gatehouse/shared/http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ScanScope } from '@gatehouse/scans/target-scope';
 import {
+  checkTargetScope,
   parseCreateScanRequest,
   parseIdempotencyKey,
 } from './create-scan-request';
+import { INGEST_CONFIG, IngestConfig } from './ingest.config';
 import { ScanIntakeService } from './scan-intake.service';
 
 function hasBody(req: IncomingMessage): boolean {
@@ -42,16 +47,25 @@ function hasBody(req: IncomingMessage): boolean {
 @Controller('scans')
 @UseGuards(ScanStoreReadyGuard)
 export class ScansController {
-  constructor(private readonly intake: ScanIntakeService) {}
+  constructor(
+    private readonly intake: ScanIntakeService,
+    private readonly scope: ScanScope,
+    @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
+  ) {}
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Queue a scan (S-1..S-3)' })
+  @ApiOperation({
+    summary: 'Queue a scan (S-1..S-4, S-15)',
+    description:
+      'JSON or form-encoded. A target out of scope by its literal form (a private, loopback or link-local address, say) is refused with 400.',
+  })
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
     description: 'A retry with the same key returns the same scan.',
   })
+  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiBody({ required: false, schema: schemaRef('CreateScanRequest') })
   @ApiResponse({
     status: 202,
@@ -74,15 +88,27 @@ export class ScansController {
       throw new ProblemException({
         status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
         title: 'Unsupported Media Type',
-        detail: 'Send the scan request as application/json, or send no body.',
+        detail:
+          'Send the scan request as application/json or application/x-www-form-urlencoded, or send no body.',
         type: 'unsupported-media-type',
       });
     }
-    const request = parseCreateScanRequest(body);
+    const parsed = parseCreateScanRequest(body);
+    const kind = parsed.kind ?? this.config.DEFAULT_SCAN_KIND;
+    if (kind === 'http' && parsed.target === undefined)
+      throw ProblemException.badRequest(
+        'invalid-request',
+        'An http scan needs a "target": a host name, an IP address or an http(s) URL.',
+      );
+    if (parsed.target !== undefined)
+      checkTargetScope(parsed.target, this.scope);
     const key = parseIdempotencyKey(
       req.headers['idempotency-key'] ?? idempotencyKey,
     );
-    const { scanId, replayed } = await this.intake.accept(request, key);
+    const { scanId, replayed } = await this.intake.accept(
+      { ...parsed, kind },
+      key,
+    );
     res.setHeader('location', `/scans/${scanId}`);
     if (replayed) res.setHeader('idempotent-replayed', 'true');
     return { scanId, status: ScanStatus.Accepted };

@@ -1,4 +1,4 @@
-import { ScanStatus } from '@gatehouse/shared/contracts';
+import { ScanResult, ScanStatus } from '@gatehouse/shared/contracts';
 import type { Model } from 'mongoose';
 import { insertIfAbsent, updateGuarded } from './guarded-update';
 import { ScanAttempt } from './scan-attempt.schema';
@@ -8,8 +8,8 @@ export function attemptKey(scanId: string, seq: number): string {
 }
 
 export type EndOutcome =
-  | { status: ScanStatus.Complete }
-  | { status: ScanStatus.Failed; error: string };
+  | { status: ScanStatus.Complete; result?: ScanResult | null }
+  | { status: ScanStatus.Failed; error: string; result?: ScanResult | null };
 
 // The end of `attempt`, at seq attempt + 1 (ADR 0002): written by the worker that ran it, or by
 // the poll that found its last lease expired with no attempts left.
@@ -30,6 +30,7 @@ export function endEntry(
     at,
     status: outcome.status,
     ...(outcome.status === ScanStatus.Failed ? { error: outcome.error } : {}),
+    ...(outcome.result ? { result: outcome.result } : {}),
   };
 }
 

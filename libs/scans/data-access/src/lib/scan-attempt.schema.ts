@@ -1,5 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { ScanStatus } from '@gatehouse/shared/contracts';
+import { ScanResult, ScanStatus } from '@gatehouse/shared/contracts';
+import { Schema as MongooseSchema } from 'mongoose';
 import type { HydratedDocument } from 'mongoose';
 
 export type ScanAttemptKind = 'claim' | 'end';
@@ -46,6 +47,10 @@ export class ScanAttempt {
 
   @Prop({ type: String })
   error?: string;
+
+  // Ends only: what the job found (S-14), also when it failed part-way.
+  @Prop({ type: MongooseSchema.Types.Mixed })
+  result?: ScanResult;
 }
 
 export type ScanAttemptDocument = HydratedDocument<ScanAttempt>;

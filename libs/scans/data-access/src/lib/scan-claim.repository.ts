@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { ScanStatus } from '@gatehouse/shared/contracts';
+import { ScanResult, ScanStatus } from '@gatehouse/shared/contracts';
 import type { Model } from 'mongoose';
 import { AttemptLog, EndOutcome, endEntry } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';
@@ -24,6 +24,7 @@ const OPEN_FIELDS = {
   _id: 1,
   viewId: 1,
   target: 1,
+  kind: 1,
   createdAt: 1,
   attempts: 1,
 } as const;
@@ -172,9 +173,11 @@ export class ScanClaimRepository {
     scanId: string,
     attempt: number,
     workerId: string,
+    result: ScanResult | null = null,
   ): Promise<boolean> {
     return this.finish(scanId, attempt, workerId, {
       status: ScanStatus.Complete,
+      result,
     });
   }
 
@@ -183,10 +186,12 @@ export class ScanClaimRepository {
     attempt: number,
     workerId: string,
     error: string,
+    result: ScanResult | null = null,
   ): Promise<boolean> {
     return this.finish(scanId, attempt, workerId, {
       status: ScanStatus.Failed,
       error,
+      result,
     });
   }
 

@@ -1,3 +1,5 @@
+import type { ScanKind } from '@gatehouse/shared/contracts';
+
 // The claim protocol's public shapes (ADR 0002, ADR 0006).
 export interface ClaimOptions {
   leaseMs: number;
@@ -12,6 +14,7 @@ export interface ClaimOptions {
 export interface ClaimedScan {
   scanId: string;
   attempt: number;
+  kind: ScanKind;
   target: string | null;
   leaseUntil: Date;
   // True when an earlier attempt's lease had expired (its worker died or stalled).

@@ -136,6 +136,7 @@ export class ScanClaimer {
     return {
       scanId: entry._id,
       attempt,
+      kind: entry.kind ?? 'simulated',
       target: entry.target,
       leaseUntil,
       reclaimed,

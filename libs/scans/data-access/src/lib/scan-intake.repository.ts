@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { ScanStatus } from '@gatehouse/shared/contracts';
+import { ScanKind, ScanStatus } from '@gatehouse/shared/contracts';
 import { randomUUID } from 'node:crypto';
 import type { Model, Types } from 'mongoose';
 import { isDuplicateKey } from './is-duplicate-key';
@@ -11,6 +11,7 @@ import { inStoreOperation } from './store-commands';
 import { guardStore } from './store-guard';
 
 export interface CreateScanInput {
+  kind?: ScanKind;
   target?: string | null;
   idempotencyKey?: string;
 }
@@ -36,6 +37,7 @@ export class ScanIntakeRepository {
         const doc: Partial<Scan> = {
           scanId: randomUUID(),
           status: ScanStatus.Accepted,
+          kind: input.kind ?? 'simulated',
           target: input.target ?? null,
           attempts: 0,
         };

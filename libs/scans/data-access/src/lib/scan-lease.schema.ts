@@ -1,4 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import type { ScanKind } from '@gatehouse/shared/contracts';
 import { Types } from 'mongoose';
 
 // Open work, part 2 (S-6, S-13): one entry per Running scan, with the lease of its latest claim
@@ -15,6 +16,10 @@ export class ScanLease {
 
   @Prop({ type: String, default: null })
   target!: string | null;
+
+  // Absent on entries written before kinds existed: those are simulated scans.
+  @Prop({ type: String })
+  kind?: ScanKind;
 
   // The attempt the lease belongs to; the attempt log may be ahead of it, never behind.
   @Prop({ type: Number, required: true })

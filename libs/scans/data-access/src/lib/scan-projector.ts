@@ -1,4 +1,4 @@
-import { ScanStatus } from '@gatehouse/shared/contracts';
+import { ScanKind, ScanStatus } from '@gatehouse/shared/contracts';
 import type { Model, Types } from 'mongoose';
 import type { AttemptLog } from './attempt-log';
 import { deleteGuarded, insertIfAbsent, updateGuarded } from './guarded-update';
@@ -14,6 +14,7 @@ export interface OpenScan {
   _id: string;
   viewId: Types.ObjectId;
   target: string | null;
+  kind?: ScanKind;
   createdAt: Date;
 }
 
@@ -23,6 +24,7 @@ function leaseEntry(scan: OpenScan, claim: ScanAttempt): Partial<ScanLease> {
     _id: scan._id,
     viewId: scan.viewId,
     target: scan.target,
+    kind: scan.kind,
     createdAt: scan.createdAt,
     attempts: claim.attempt,
     workerId: claim.workerId,
@@ -44,19 +46,25 @@ export class ScanProjector {
   // Where an open scan is: its lease, else its queue entry, else (rare: an end re-applied after
   // the scan left open work) its view, found by scanId.
   async openScanOf(scanId: string): Promise<OpenScan | null> {
-    const fields = { viewId: 1, target: 1, createdAt: 1 };
+    const fields = { viewId: 1, target: 1, kind: 1, createdAt: 1 };
     const open =
       (await this.leases.findOne({ _id: scanId }, fields).lean<OpenScan>()) ??
       (await this.queue.findOne({ _id: scanId }, fields).lean<OpenScan>());
     if (open) return open;
     const view = await this.scans
-      .findOne({ scanId }, { _id: 1, target: 1, createdAt: 1 })
-      .lean<{ _id: Types.ObjectId; target: string | null; createdAt: Date }>();
+      .findOne({ scanId }, { _id: 1, target: 1, kind: 1, createdAt: 1 })
+      .lean<{
+        _id: Types.ObjectId;
+        target: string | null;
+        kind?: ScanKind;
+        createdAt: Date;
+      }>();
     return view
       ? {
           _id: scanId,
           viewId: view._id,
           target: view.target,
+          kind: view.kind,
           createdAt: view.createdAt,
         }
       : null;
@@ -122,6 +130,7 @@ export class ScanProjector {
       _id: scan._id,
       viewId: scan.viewId,
       target: scan.target,
+      kind: scan.kind,
       createdAt: scan.createdAt,
       attempts: attempt,
     });
@@ -161,6 +170,7 @@ export class ScanProjector {
           leaseUntil: null,
           finishedAt: end.at,
           error: end.error ?? null,
+          result: end.result ?? null,
         },
       };
       for (let i = 0; i < 3; i++) {

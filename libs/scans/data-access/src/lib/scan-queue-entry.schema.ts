@@ -1,4 +1,5 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import type { ScanKind } from '@gatehouse/shared/contracts';
 import { Types } from 'mongoose';
 
 // Open work, part 1 (S-13): one entry per Accepted scan waiting to be claimed. Running scans are
@@ -17,6 +18,10 @@ export class ScanQueueEntry {
 
   @Prop({ type: String, default: null })
   target!: string | null;
+
+  // Absent on entries written before kinds existed: those are simulated scans.
+  @Prop({ type: String })
+  kind?: ScanKind;
 
   // The latest attempt number known here: 0 for a new scan, n after attempt n was released.
   @Prop({ type: Number, required: true, default: 0 })

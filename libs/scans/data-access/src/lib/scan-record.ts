@@ -1,10 +1,15 @@
-import { ScanStatus } from '@gatehouse/shared/contracts';
+import type {
+  ScanKind,
+  ScanResult,
+  ScanStatus,
+} from '@gatehouse/shared/contracts';
 import type { Scan } from './scan.schema';
 
 // A scan as the data-access layer hands it out: the S-2 fields of the `scans` view.
 export interface ScanRecord {
   scanId: string;
   status: ScanStatus;
+  kind: ScanKind;
   target: string | null;
   idempotencyKey?: string;
   attempts: number;
@@ -15,12 +20,14 @@ export interface ScanRecord {
   error: string | null;
   workerId: string | null;
   leaseUntil: Date | null;
+  result: ScanResult | null;
 }
 
 export const SCAN_FIELDS = {
   _id: 0,
   scanId: 1,
   status: 1,
+  kind: 1,
   target: 1,
   idempotencyKey: 1,
   attempts: 1,
@@ -31,6 +38,7 @@ export const SCAN_FIELDS = {
   error: 1,
   workerId: 1,
   leaseUntil: 1,
+  result: 1,
 } as const;
 
 export type ScanRow = Partial<Scan> & Pick<Scan, 'scanId' | 'status'>;
@@ -39,6 +47,7 @@ export function toScanRecord(doc: ScanRow): ScanRecord {
   const record: ScanRecord = {
     scanId: doc.scanId,
     status: doc.status,
+    kind: doc.kind ?? 'simulated',
     target: doc.target ?? null,
     attempts: doc.attempts ?? 0,
     createdAt: doc.createdAt as Date,
@@ -48,6 +57,7 @@ export function toScanRecord(doc: ScanRow): ScanRecord {
     error: doc.error ?? null,
     workerId: doc.workerId ?? null,
     leaseUntil: doc.leaseUntil ?? null,
+    result: doc.result ?? null,
   };
   if (doc.idempotencyKey !== undefined)
     record.idempotencyKey = doc.idempotencyKey;

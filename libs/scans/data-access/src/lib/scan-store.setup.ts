@@ -11,7 +11,10 @@ import { guardStore } from './store-guard';
 
 export type OpenScanRow = Pick<Scan, 'scanId' | 'status'> &
   Partial<
-    Pick<Scan, 'target' | 'attempts' | 'createdAt' | 'leaseUntil' | 'workerId'>
+    Pick<
+      Scan,
+      'target' | 'kind' | 'attempts' | 'createdAt' | 'leaseUntil' | 'workerId'
+    >
   > & { _id: Types.ObjectId };
 
 // Indexes, and the move of open work into its own collection (ADR 0006). Both are idempotent
@@ -69,6 +72,7 @@ export class ScanStoreSetup {
             scanId: 1,
             status: 1,
             target: 1,
+            kind: 1,
             attempts: 1,
             createdAt: 1,
             workerId: 1,
@@ -92,6 +96,7 @@ export class ScanStoreSetup {
       _id: scan.scanId,
       viewId: scan._id,
       target: scan.target ?? null,
+      kind: scan.kind ?? 'simulated',
       attempts: scan.attempts ?? 0,
       createdAt: scan.createdAt ?? new Date(),
     };

@@ -1,5 +1,12 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
-import { ScanStatus, SCAN_STATUSES } from '@gatehouse/shared/contracts';
+import {
+  SCAN_KINDS,
+  ScanKind,
+  ScanResult,
+  ScanStatus,
+  SCAN_STATUSES,
+} from '@gatehouse/shared/contracts';
+import { Schema as MongooseSchema } from 'mongoose';
 import type { HydratedDocument } from 'mongoose';
 
 // The scan document is the queryable view of a scan (S-2). The truth about who holds which
@@ -16,6 +23,10 @@ export class Scan {
     default: ScanStatus.Accepted,
   })
   status!: ScanStatus;
+
+  // S-4: the job that runs it. Scans stored before kinds existed read as `simulated`.
+  @Prop({ type: String, enum: SCAN_KINDS, default: 'simulated' })
+  kind!: ScanKind;
 
   @Prop({ type: String, default: null })
   target!: string | null;
@@ -42,6 +53,10 @@ export class Scan {
 
   @Prop({ type: Date, default: null })
   leaseUntil!: Date | null;
+
+  // S-14: what the job found (summary, findings, tls, http), also when it failed part-way.
+  @Prop({ type: MongooseSchema.Types.Mixed, default: null })
+  result!: ScanResult | null;
 
   createdAt!: Date;
   updatedAt!: Date;

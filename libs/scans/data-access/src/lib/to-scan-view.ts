@@ -9,6 +9,7 @@ export function toScanView(scan: ScanRecord): ScanView {
   return {
     scanId: scan.scanId,
     status: scan.status,
+    kind: scan.kind,
     target: scan.target,
     attempts: scan.attempts,
     createdAt: scan.createdAt.toISOString(),
@@ -18,5 +19,6 @@ export function toScanView(scan: ScanRecord): ScanView {
     error: scan.error,
     workerId: scan.workerId,
     leaseUntil: iso(scan.leaseUntil),
+    result: scan.result,
   };
 }

@@ -1,4 +1,5 @@
 import { COUNT_SCHEMA, countsSchema, FromSchema } from './json-schema';
+import { SCAN_KINDS, SCAN_RESULT_SCHEMA } from './scan-result';
 import { SCAN_STATUSES, ScanStatus } from './scan-status';
 
 // The scans' JSON shapes (S-1, S-10, S-11, O-1), as ingest, status and the console answer them.
@@ -16,7 +17,14 @@ export const CREATE_SCAN_REQUEST_SCHEMA = {
       type: 'string',
       minLength: 1,
       maxLength: 2048,
-      description: 'A hostname, an IP or an http(s) URL',
+      description:
+        'A host name (Unicode or ASCII), an IP, either with a port or a path, or an http(s) URL',
+    },
+    kind: {
+      type: 'string',
+      enum: SCAN_KINDS,
+      description:
+        'The job to run: simulated (the default unless DEFAULT_SCAN_KIND says otherwise) or http',
     },
   },
 } as const;
@@ -36,10 +44,11 @@ export type ScanAcceptedResponse = FromSchema<typeof SCAN_ACCEPTED_SCHEMA>;
 
 export const SCAN_VIEW_SCHEMA = {
   type: 'object',
-  required: ['scanId', 'status', 'attempts', 'createdAt', 'updatedAt'],
+  required: ['scanId', 'status', 'kind', 'attempts', 'createdAt', 'updatedAt'],
   properties: {
     scanId,
     status: { type: 'string', enum: SCAN_STATUSES },
+    kind: { type: 'string', enum: SCAN_KINDS },
     target: nullableString,
     attempts: COUNT_SCHEMA,
     createdAt: dateTime,
@@ -49,6 +58,7 @@ export const SCAN_VIEW_SCHEMA = {
     error: nullableString,
     workerId: nullableString,
     leaseUntil: nullableDateTime,
+    result: SCAN_RESULT_SCHEMA,
   },
 } as const;
 
