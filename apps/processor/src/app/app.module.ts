@@ -6,7 +6,8 @@ import {
 import { MetricsController } from '@gatehouse/shared/http';
 import { createLoggerModule } from '@gatehouse/shared/logging';
 import { PROCESSOR_CONFIG, ProcessorConfig } from './processor.config';
-import { SCAN_JOB, simulatedScanJob } from './scan-job';
+import { createScanJobs } from './jobs/scan-jobs';
+import { byKind, SCAN_JOB } from './scan-job';
 import { ScanWorkerMetrics } from './scan-worker.metrics';
 import { ScanWorkerService } from './scan-worker.service';
 
@@ -28,11 +29,7 @@ export class AppModule {
         { provide: PROCESSOR_CONFIG, useValue: config },
         {
           provide: SCAN_JOB,
-          useValue: simulatedScanJob({
-            minWorkMs: config.MIN_WORK_MS,
-            maxWorkMs: config.MAX_WORK_MS,
-            failureRate: config.FAILURE_RATE,
-          }),
+          useValue: byKind(createScanJobs(config)),
         },
         ScanWorkerMetrics,
         ScanWorkerService,

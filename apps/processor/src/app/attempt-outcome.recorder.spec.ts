@@ -14,6 +14,7 @@ function attempt(): Attempt {
   const scan: ClaimedScan = {
     scanId: 'a',
     attempt: 1,
+    kind: 'simulated',
     target: null,
     leaseUntil: new Date(Date.now() + 10_000),
     reclaimed: false,
@@ -59,7 +60,7 @@ describe('AttemptOutcomeRecorder', () => {
   it('writes and logs a completed attempt', async () => {
     const { outcomes, scans, logger } = recorder(true);
     await outcomes.record(attempt(), { status: ScanStatus.Complete }, 0.25);
-    expect(scans.complete).toHaveBeenCalledWith('a', 1, 'w');
+    expect(scans.complete).toHaveBeenCalledWith('a', 1, 'w', null);
     expect(logger.info).toHaveBeenCalledWith(
       expect.objectContaining({
         event: 'scan.complete',
@@ -78,7 +79,7 @@ describe('AttemptOutcomeRecorder', () => {
       { status: ScanStatus.Failed, error: 'boom' },
       0,
     );
-    expect(scans.fail).toHaveBeenCalledWith('a', 1, 'w', 'boom');
+    expect(scans.fail).toHaveBeenCalledWith('a', 1, 'w', 'boom', null);
     expect(logger.warn).toHaveBeenCalledWith(
       expect.objectContaining({ event: 'scan.failed', error: 'boom' }),
       'scan failed',

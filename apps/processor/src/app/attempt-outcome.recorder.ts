@@ -1,13 +1,13 @@
 import { ScanClaimRepository } from '@gatehouse/scans/data-access';
-import { ScanStatus } from '@gatehouse/shared/contracts';
+import { ScanResult, ScanStatus } from '@gatehouse/shared/contracts';
 import { PinoLogger } from '@gatehouse/shared/logging';
 import { Attempt, BoundedRetry } from './bounded-retry';
 import { ScanWorkerMetrics } from './scan-worker.metrics';
 import { StopRun } from './stop-run';
 
 export type AttemptOutcome =
-  | { status: ScanStatus.Complete }
-  | { status: ScanStatus.Failed; error: string }
+  | { status: ScanStatus.Complete; result?: ScanResult | null }
+  | { status: ScanStatus.Failed; error: string; result?: ScanResult | null }
   | StopRun;
 
 // Writes how an attempt ended (fenced by attempt and worker), counts it, and logs the state
@@ -49,12 +49,18 @@ export class AttemptOutcomeRecorder {
     const written = await this.retry.write(
       () =>
         outcome.status === ScanStatus.Complete
-          ? this.scans.complete(scan.scanId, scan.attempt, this.workerId)
+          ? this.scans.complete(
+              scan.scanId,
+              scan.attempt,
+              this.workerId,
+              outcome.result ?? null,
+            )
           : this.scans.fail(
               scan.scanId,
               scan.attempt,
               this.workerId,
               outcome.error,
+              outcome.result ?? null,
             ),
       attempt,
     );
@@ -85,7 +91,9 @@ export class AttemptOutcomeRecorder {
       ...fields,
       from: ScanStatus.Running,
       to: outcome.status,
+      kind: scan.kind,
       durationMs: Math.round(seconds * 1_000),
+      ...(outcome.result ? { findings: outcome.result.summary } : {}),
     };
     if (outcome.status === ScanStatus.Complete)
       this.logger.info(line, 'scan complete');

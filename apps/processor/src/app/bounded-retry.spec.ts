@@ -6,6 +6,7 @@ function attempt(leaseMs: number): Attempt {
   const scan: ClaimedScan = {
     scanId: 'a',
     attempt: 2,
+    kind: 'simulated',
     target: null,
     leaseUntil: new Date(Date.now() + leaseMs),
     reclaimed: false,

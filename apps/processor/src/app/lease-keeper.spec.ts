@@ -24,6 +24,7 @@ function leasedRun(leaseMs: number): LeasedRun {
   const scan: ClaimedScan = {
     scanId: 'a',
     attempt: 1,
+    kind: 'simulated',
     target: null,
     leaseUntil: new Date(Date.now() + leaseMs),
     reclaimed: false,

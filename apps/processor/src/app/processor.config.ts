@@ -7,6 +7,10 @@ import {
   str,
 } from '@gatehouse/shared/config';
 import { scanWriteConcern } from '@gatehouse/scans/data-access';
+import {
+  resolveOverridesVar,
+  scopeListVar,
+} from '@gatehouse/scans/target-scope';
 
 export const processorConfigSchema = {
   ...serverSchema(3003),
@@ -42,6 +46,33 @@ export const processorConfigSchema = {
   ),
   POLL_MIN_MS: int('First idle back-off step', { default: 50, min: 1 }),
   POLL_MAX_MS: int('Longest idle back-off', { default: 1_000, min: 1 }),
+  SCAN_ALLOW: scopeListVar(
+    'Hosts (*.name for subdomains), addresses and CIDRs a scan may reach besides public unicast addresses',
+  ),
+  SCAN_DENY: scopeListVar(
+    'Hosts, addresses and CIDRs a scan never reaches; wins over SCAN_ALLOW',
+  ),
+  SCAN_RESOLVE: resolveOverridesVar(
+    'name=address answers an http scan uses instead of DNS, as curl --resolve does; still held to the scope',
+  ),
+  SCAN_TIMEOUT_MS: int(
+    'Deadline of one http scan, all of its connections included',
+    {
+      default: 30_000,
+      min: 100,
+      max: 600_000,
+    },
+  ),
+  SCAN_MAX_REDIRECTS: int('Redirects an http scan follows', {
+    default: 5,
+    min: 0,
+    max: 20,
+  }),
+  SCAN_MAX_BODY_BYTES: int('Bytes of any response body an http scan reads', {
+    default: 1_048_576,
+    min: 0,
+    max: 67_108_864,
+  }),
 };
 
 export type ProcessorConfig = ConfigOf<typeof processorConfigSchema>;

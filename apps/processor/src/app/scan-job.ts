@@ -1,38 +1,47 @@
 import type { ClaimedScan } from '@gatehouse/scans/data-access';
+import type { ScanKind, ScanResult } from '@gatehouse/shared/contracts';
 
-// The work a scan does. Resolves on success, rejects with the reason on failure, and stops
-// early (rejecting) when the signal aborts.
-export type ScanJob = (scan: ClaimedScan, signal: AbortSignal) => Promise<void>;
+// The work a scan does. Resolves with what it found (or nothing), rejects with the reason on
+// failure, and stops early (rejecting with the signal's reason) when the signal aborts.
+export type ScanJob = (
+  scan: ClaimedScan,
+  signal: AbortSignal,
+) => Promise<ScanResult | void>;
+
+// One job per kind (S-4): the compiler asks for a job when a kind is added to SCAN_KINDS.
+export type ScanJobs = Record<ScanKind, ScanJob>;
 
 export const SCAN_JOB = Symbol('SCAN_JOB');
 
-export class ScanJobError extends Error {}
-
-export interface SimulatedJobOptions {
-  minWorkMs: number;
-  maxWorkMs: number;
-  failureRate: number;
-  random?: () => number;
+export interface ScanJobErrorOptions {
+  // What the job found before it failed (S-14: a scan that fails part-way keeps it).
+  result?: ScanResult | null;
+  // A failure that no retry can mend, such as a target out of scope (S-15, S-16).
+  permanent?: boolean;
 }
 
-// S-4's default job: MIN_WORK_MS..MAX_WORK_MS of waiting, failing with probability FAILURE_RATE.
-export function simulatedScanJob(options: SimulatedJobOptions): ScanJob {
-  const random = options.random ?? Math.random;
-  return (_scan, signal) =>
-    new Promise<void>((resolve, reject) => {
-      const workMs =
-        options.minWorkMs + random() * (options.maxWorkMs - options.minWorkMs);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      };
-      const timer = setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        if (random() < options.failureRate)
-          reject(new ScanJobError('simulated scan failure'));
-        else resolve();
-      }, workMs);
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    });
+export class ScanJobError extends Error {
+  readonly result: ScanResult | null;
+  readonly permanent: boolean;
+
+  constructor(message: string, options: ScanJobErrorOptions = {}) {
+    super(message);
+    this.name = 'ScanJobError';
+    this.result = options.result ?? null;
+    this.permanent = options.permanent ?? false;
+  }
+}
+
+// The job the worker runs: the one registered for the scan's kind.
+export function byKind(jobs: ScanJobs): ScanJob {
+  return (scan, signal) => {
+    const job = jobs[scan.kind] as ScanJob | undefined;
+    if (!job)
+      return Promise.reject(
+        new ScanJobError(`no job for scan kind "${String(scan.kind)}"`, {
+          permanent: true,
+        }),
+      );
+    return job(scan, signal);
+  };
 }

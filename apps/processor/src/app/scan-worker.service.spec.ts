@@ -41,6 +41,12 @@ function config(overrides: Partial<ProcessorConfig> = {}): ProcessorConfig {
     SHUTDOWN_GRACE_MS: 500,
     POLL_MIN_MS: 5,
     POLL_MAX_MS: 20,
+    SCAN_ALLOW: [],
+    SCAN_DENY: [],
+    SCAN_RESOLVE: new Map(),
+    SCAN_TIMEOUT_MS: 1_000,
+    SCAN_MAX_REDIRECTS: 5,
+    SCAN_MAX_BODY_BYTES: 1_024,
     ...overrides,
   };
 }
@@ -49,6 +55,7 @@ function claim(scanId: string): ClaimedScan {
   return {
     scanId,
     attempt: 1,
+    kind: 'simulated',
     target: null,
     leaseUntil: new Date(Date.now() + 300),
     reclaimed: false,
@@ -166,6 +173,7 @@ describe('ScanWorkerService', () => {
       1,
       worker.workerId,
       expect.stringContaining('boom'),
+      null,
     );
   });
 

@@ -279,19 +279,22 @@ export class ScanWorkerService
     const renewer = this.leases.keep(run);
     let outcome: AttemptOutcome;
     try {
-      await this.job(scan, controller.signal);
-      outcome = { status: ScanStatus.Complete };
+      const result = await this.job(scan, controller.signal);
+      outcome = { status: ScanStatus.Complete, result: result ?? null };
     } catch (error) {
       if (error instanceof StopRun) outcome = error;
       else if (controller.signal.reason instanceof StopRun)
         outcome = controller.signal.reason;
+      else if (error instanceof ScanJobError)
+        outcome = {
+          status: ScanStatus.Failed,
+          error: error.message,
+          result: error.result,
+        };
       else
         outcome = {
           status: ScanStatus.Failed,
-          error:
-            error instanceof ScanJobError
-              ? error.message
-              : `scan job error: ${String(error)}`,
+          error: `scan job error: ${String(error)}`,
         };
     }
     await renewer.stop();

@@ -148,3 +148,22 @@ export function startApp(
 ): Promise<AppProcess> {
   return startAnyApp(app, { readyPath: '/health/ready', ...options });
 }
+
+// Polls GET /scans/<id> until `done` holds.
+export function eventuallyScan(
+  status: AppProcess,
+  id: string,
+  done: (scan: ScanView) => boolean,
+  timeoutMs: number,
+): Promise<ScanView> {
+  let last: ScanView | undefined;
+  return eventually(
+    async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      last = await getScan(status, id);
+      return done(last) ? last : undefined;
+    },
+    timeoutMs,
+    `scan ${id} (last seen ${JSON.stringify(last)})`,
+  );
+}

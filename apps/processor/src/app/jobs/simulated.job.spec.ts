@@ -1,9 +1,11 @@
 import type { ClaimedScan } from '@gatehouse/scans/data-access';
-import { ScanJobError, simulatedScanJob } from './scan-job';
+import { ScanJobError } from '../scan-job';
+import { simulatedScanJob } from './simulated.job';
 
 const scan: ClaimedScan = {
   scanId: 's',
   attempt: 1,
+  kind: 'simulated',
   target: null,
   leaseUntil: new Date(),
   reclaimed: false,
