@@ -32,7 +32,8 @@ describe('operator console (O-1) in a browser', () => {
     db = await ensureMongoUri();
     const url = new URL(db.uri);
     url.pathname = `/e2e_console_${randomUUID().slice(0, 8)}`;
-    const mongo = { MONGODB_URI: url.toString() };
+    // S-15: the http scan below scans the console itself, on loopback.
+    const mongo = { MONGODB_URI: url.toString(), SCAN_ALLOW: '127.0.0.1' };
     apps['backend'] = await startApp('backend');
     [apps['gateway'], apps['ingest'], apps['status'], apps['processor']] =
       await Promise.all([
@@ -167,6 +168,44 @@ describe('operator console (O-1) in a browser', () => {
     );
     mkdirSync(join(workspaceRoot(), 'docs'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it('O-1 S-14: queues an http scan and shows its findings, most severe first, with its HTTP facts', async () => {
+    await page.locator('#scan-target').fill(`${apps['console'].url}/`);
+    await page.locator('#scan-kind').selectOption('http');
+    await page.locator('#scan-submit').click();
+    const scanId = await page
+      .locator('#scan-result', { hasText: 'Queued' })
+      .waitFor(WAIT)
+      .then(() => page.locator('#scan-result').getAttribute('data-scan-id'));
+    await page
+      .locator('#scan-detail-id', { hasText: String(scanId) })
+      .waitFor(WAIT);
+    await page
+      .locator('#scan-detail-status', { hasText: 'Complete' })
+      .waitFor(WAIT);
+    await page
+      .locator('#scan-findings tr[data-check="http.no-https-redirect"]')
+      .waitFor(WAIT);
+    // The console sends CSP with frame-ancestors, nosniff and Referrer-Policy (O-1).
+    const checks = await page
+      .locator('#scan-findings tr')
+      .evaluateAll((rows) =>
+        rows.map((r) => (r as HTMLElement).dataset['check']),
+      );
+    expect(checks).not.toContain('headers.csp.missing');
+    expect(checks).not.toContain('headers.frame-protection.missing');
+    expect(checks).not.toContain('headers.hsts.missing');
+    const severities = await page
+      .locator('#scan-findings tr td:first-child')
+      .allInnerTexts();
+    const order = ['info', 'low', 'medium', 'high', 'critical'];
+    const ranks = severities.map((s) => order.indexOf(s.trim()));
+    expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
+    expect(await page.locator('#scan-facts').innerText()).toContain(
+      `200 ${apps['console'].url}/`,
+    );
+    await page.locator('#scan-kind').selectOption('simulated');
   });
 
   it('pages the scan list with the cursor and filters it by status', async () => {

@@ -69,13 +69,16 @@ describe('ingest: POST /scans', () => {
     expect((await postScan(ingest, {})).status).toBe(202);
     for (const target of [
       'example.com',
-      '10.0.0.1',
+      '93.184.215.14',
       'scanme.example:8443',
-      '[::1]:443',
+      '[2606:4700::1111]:443',
       // A bare IPv6 address is an IP too, as docs/scans.md says.
-      '::1',
-      '2001:db8::1',
+      '2606:4700::1111',
       'http://a.example/x?y=1',
+      // S-1: labels as resolvers take them, Unicode names, and a host with a path.
+      'random_domain.co.il',
+      'bücher.example',
+      'example.com/login',
     ]) {
       expect({
         target,
@@ -187,7 +190,11 @@ describe('ingest: POST /scans', () => {
     expect(await stored('Scan-Me.Example.COM:08443')).toBe(
       'scan-me.example.com:8443',
     );
-    expect(await stored('[2001:DB8::A]:443')).toBe('[2001:db8::a]:443');
+    expect(await stored('[2606:4700::A]:443')).toBe('[2606:4700::a]:443');
+    expect(await stored('Random_Domain.co.il')).toBe('random_domain.co.il');
+    expect(await stored('Bücher.Example:8443')).toBe(
+      'xn--bcher-kva.example:8443',
+    );
     expect(await stored('HTTP://Scan-Me.EXAMPLE.com:80/Path?Q=1')).toBe(
       'http://scan-me.example.com/Path?Q=1',
     );
@@ -270,12 +277,28 @@ describe('ingest: POST /scans', () => {
       expect(response.text).not.toMatch(/at .*\.js:\d+|node_modules/);
     });
 
-    it('refuses a non-JSON media type with 415', async () => {
-      expect(
-        (await raw('target=a.example', 'application/x-www-form-urlencoded'))
-          .status,
-      ).toBe(415);
+    it('refuses a media type other than JSON or a form with 415', async () => {
       expect((await raw('a.example', 'text/plain')).status).toBe(415);
+      expect((await raw('<target/>', 'application/xml')).status).toBe(415);
+    });
+
+    it('S-1: takes a form-encoded body with the same fields (an HTML form, requests.post(data=...))', async () => {
+      expect(
+        (
+          await raw(
+            'target=a.example&kind=simulated',
+            'application/x-www-form-urlencoded',
+          )
+        ).status,
+      ).toBe(202);
+      expect(
+        (await raw('target=a.example&x=1', 'application/x-www-form-urlencoded'))
+          .status,
+      ).toBe(400);
+      expect(
+        (await raw('target=10.0.0.1', 'application/x-www-form-urlencoded'))
+          .status,
+      ).toBe(400);
     });
 
     it('refuses a malformed Idempotency-Key', async () => {

@@ -12,7 +12,9 @@ import {
   PathPage,
   SCAN_STATUSES,
   ScanAcceptedResponse,
+  FINDING_SEVERITIES,
   ScanAttemptView,
+  ScanResult,
   ScanListResponse,
   ScanSummaryResponse,
   ScanView,
@@ -410,6 +412,7 @@ async function refreshDetail(): Promise<void> {
         return tr;
       }),
     );
+    showResult(detail.scan.result ?? null);
     if (detail.attempts === null)
       showError(
         'scan-detail-error',
@@ -418,6 +421,78 @@ async function refreshDetail(): Promise<void> {
   } catch (error) {
     showError('scan-detail-error', error);
   }
+}
+
+// S-14 in the console: findings, most severe first, then the TLS and HTTP facts.
+function showResult(result: ScanResult | null): void {
+  const rank = (severity: string) =>
+    FINDING_SEVERITIES.indexOf(severity as (typeof FINDING_SEVERITIES)[number]);
+  const findings = [...(result?.findings ?? [])].sort(
+    (a, b) => rank(b.severity) - rank(a.severity),
+  );
+  $('scan-findings').replaceChildren(
+    ...findings.map((finding) => {
+      const tr = row([
+        cell(finding.severity, `severity-${finding.severity}`),
+        cell(finding.check),
+        cell(finding.title),
+        cell(finding.evidence),
+      ]);
+      tr.dataset['check'] = finding.check;
+      return tr;
+    }),
+  );
+  text(
+    'scan-finding-summary',
+    result
+      ? [...FINDING_SEVERITIES]
+          .reverse()
+          .filter((severity) => result.summary[severity] > 0)
+          .map((severity) => `${result.summary[severity]} ${severity}`)
+          .join(', ') || 'none'
+      : '',
+  );
+  const facts: [string, string | null | undefined][] = [];
+  if (result?.tls) {
+    const tls = result.tls;
+    facts.push(
+      ['TLS', `${tls.protocol ?? '–'} ${tls.cipher ?? ''}`],
+      ['subject', tls.subject],
+      ['issuer', tls.issuer],
+      ['names', (tls.subjectAltNames ?? []).join(', ')],
+      [
+        'not after',
+        tls.notAfter ? `${tls.notAfter} (${tls.daysLeft} days left)` : null,
+      ],
+      ['trusted', tls.trusted ? 'yes' : `no (${tls.trustError ?? ''})`],
+      ['name matches', tls.nameMatches ? 'yes' : 'no'],
+    );
+  }
+  if (result?.http) {
+    const http = result.http;
+    facts.push(
+      ['HTTP', `${http.status} ${http.finalUrl}`],
+      ['redirects', String(http.redirects.length)],
+      ['server', http.server],
+      [
+        'https redirect',
+        http.httpsRedirect === null || http.httpsRedirect === undefined
+          ? '–'
+          : http.httpsRedirect
+            ? 'yes'
+            : 'no',
+      ],
+    );
+  }
+  $('scan-facts').replaceChildren(
+    ...facts.flatMap(([name, value]) => {
+      const dt = document.createElement('dt');
+      dt.textContent = name;
+      const dd = document.createElement('dd');
+      dd.textContent = value ?? '–';
+      return [dt, dd];
+    }),
+  );
 }
 
 async function refreshApps(): Promise<void> {
@@ -503,7 +578,10 @@ function idempotencyKey(): string {
 $('scan-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const target = ($('scan-target') as HTMLInputElement).value.trim();
-  if (queuing?.target !== target) queuing = { target, key: idempotencyKey() };
+  const kind = ($('scan-kind') as HTMLSelectElement).value;
+  const what = `${kind} ${target}`;
+  if (queuing?.target !== what)
+    queuing = { target: what, key: idempotencyKey() };
   const action = queuing;
   void api<ScanAcceptedResponse>('/api/scans', {
     method: 'POST',
@@ -511,7 +589,7 @@ $('scan-form').addEventListener('submit', (event) => {
       'content-type': 'application/json',
       'idempotency-key': action.key,
     },
-    body: JSON.stringify(target === '' ? {} : { target }),
+    body: JSON.stringify(target === '' ? { kind } : { target, kind }),
   })
     .then((accepted) => {
       if (queuing === action) queuing = null;
