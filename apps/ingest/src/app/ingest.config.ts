@@ -1,7 +1,7 @@
 import { ConfigOf, oneOf, serverSchema, str } from '@gatehouse/shared/config';
 import { SCAN_KINDS } from '@gatehouse/shared/contracts';
 import { scanWriteConcern } from '@gatehouse/scans/data-access';
-import { scopeListVar } from '@gatehouse/scans/target-scope';
+import { scanScopeSchema } from '@gatehouse/scans/target-scope';
 
 export const ingestConfigSchema = {
   ...serverSchema(3001),
@@ -16,12 +16,7 @@ export const ingestConfigSchema = {
     SCAN_KINDS,
     'simulated',
   ),
-  SCAN_ALLOW: scopeListVar(
-    'Hosts (*.name for subdomains), addresses and CIDRs a scan may reach besides public unicast addresses',
-  ),
-  SCAN_DENY: scopeListVar(
-    'Hosts, addresses and CIDRs a scan never reaches; wins over SCAN_ALLOW',
-  ),
+  ...scanScopeSchema,
 };
 
 export type IngestConfig = ConfigOf<typeof ingestConfigSchema>;

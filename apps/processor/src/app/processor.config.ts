@@ -9,7 +9,7 @@ import {
 import { scanWriteConcern } from '@gatehouse/scans/data-access';
 import {
   resolveOverridesVar,
-  scopeListVar,
+  scanScopeSchema,
 } from '@gatehouse/scans/target-scope';
 
 export const processorConfigSchema = {
@@ -46,12 +46,7 @@ export const processorConfigSchema = {
   ),
   POLL_MIN_MS: int('First idle back-off step', { default: 50, min: 1 }),
   POLL_MAX_MS: int('Longest idle back-off', { default: 1_000, min: 1 }),
-  SCAN_ALLOW: scopeListVar(
-    'Hosts (*.name for subdomains), addresses and CIDRs a scan may reach besides public unicast addresses',
-  ),
-  SCAN_DENY: scopeListVar(
-    'Hosts, addresses and CIDRs a scan never reaches; wins over SCAN_ALLOW',
-  ),
+  ...scanScopeSchema,
   SCAN_RESOLVE: resolveOverridesVar(
     'name=address answers an http scan uses instead of DNS, as curl --resolve does; still held to the scope',
   ),

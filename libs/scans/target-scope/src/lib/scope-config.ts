@@ -46,3 +46,13 @@ export function resolveOverridesVar(
     },
   };
 }
+
+// S-15's two lists, read alike by every app that checks targets (ingest, processor).
+export const scanScopeSchema = {
+  SCAN_ALLOW: scopeListVar(
+    'Hosts (*.name for subdomains), addresses and CIDRs a scan may reach besides public unicast addresses',
+  ),
+  SCAN_DENY: scopeListVar(
+    'Hosts, addresses and CIDRs a scan never reaches; wins over SCAN_ALLOW',
+  ),
+};
