@@ -32,7 +32,11 @@ export interface HttpScanOptions {
   maxRedirects: number;
   maxBodyBytes: number;
   now?: () => Date;
+  // The well-known ports: an https target on `https` also has plain http tried on `http`.
+  ports?: { https: number; http: number };
 }
+
+const WELL_KNOWN = { https: 443, http: 80 };
 
 // What a scan has found so far; kept when it fails part-way (S-14).
 class Findings {
@@ -221,10 +225,11 @@ async function scanTarget(
           `GET ${start.href} answered ${firstHop?.status ?? response.status} without a redirect to https`,
         ),
       );
-  } else if (defaultPort(start) === 443) {
+  } else if (defaultPort(start) === (options.ports ?? WELL_KNOWN).https) {
     const plain = new URL(start.href);
     plain.protocol = 'http:';
-    plain.port = '';
+    const http = (options.ports ?? WELL_KNOWN).http;
+    plain.port = http === 80 ? '' : String(http);
     const answer = await fetchOnce(plain, first, {
       maxBodyBytes: Math.min(options.maxBodyBytes, 65_536),
       signal,
