@@ -257,6 +257,32 @@ describe('operator console (O-1) in a browser', () => {
     await page.locator('#scan-filter').selectOption('');
   });
 
+  it('S-18: finds scans by the start of their target', async () => {
+    await page.locator('#scan-search').fill('page-1');
+    await page.waitForFunction(
+      () => {
+        const targets = [
+          ...document.querySelectorAll('#scan-list tr td:nth-child(2)'),
+        ].map((cell) => cell.textContent ?? '');
+        return (
+          targets.length > 0 && targets.every((t) => t.startsWith('page-1'))
+        );
+      },
+      undefined,
+      WAIT,
+    );
+    const targets = await page
+      .locator('#scan-list tr td:nth-child(2)')
+      .allInnerTexts();
+    // page-1, page-10 and page-11, newest first.
+    expect(targets).toEqual([
+      'page-11.example',
+      'page-10.example',
+      'page-1.example',
+    ]);
+    await page.locator('#scan-search').fill('');
+  });
+
   it('its own API matches its OpenAPI document, errors included (O-2)', async () => {
     const base = apps['console'].url;
     const doc = await OpenApiChecker.load(`${base}/openapi.json`);

@@ -2,6 +2,7 @@ import { AppProcess, ensureMongoUri } from '@gatehouse/shared/testing';
 import type { ScanListResponse } from '@gatehouse/shared/contracts';
 import {
   createScans,
+  JsonResponse,
   databaseUri,
   request,
   startApp,
@@ -111,6 +112,48 @@ describe('status: GET /scans, /scans/:id, /scans/summary', () => {
     expect(complete.body).toEqual({ items: [], nextCursor: null });
   });
 
+  it('S-18: finds scans by target prefix and creation window, cursor-paged, newest first', async () => {
+    const pages = async (query: string): Promise<string[]> => {
+      const found: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const url: string = `${status.url}/scans?${query}&limit=4${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const page: JsonResponse<ScanListResponse> =
+          await request<ScanListResponse>(url);
+        expect(page.status).toBe(200);
+        found.push(...page.body.items.map((item) => String(item.target)));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return found;
+    };
+    // host-1 and host-10..host-19, newest first; the host part is matched case-insensitively.
+    const prefixed = await pages('target=HOST-1');
+    expect(prefixed).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `host-${19 - i}.example`),
+      'host-1.example',
+    ]);
+    expect(await pages('target=host-2&status=Accepted')).toHaveLength(6);
+    expect(await pages('target=host-2&status=Complete')).toEqual([]);
+    expect(await pages('target=nothing-here')).toEqual([]);
+    // The window [createdAt of host-5, createdAt of host-20) holds the scans queued in between.
+    const at = async (id: string) =>
+      String((await request(`${status.url}/scans/${id}`)).body['createdAt']);
+    const from = await at(ids[5]);
+    const to = await at(ids[20]);
+    const windowed = await pages(
+      `createdFrom=${encodeURIComponent(from)}&createdTo=${encodeURIComponent(to)}`,
+    );
+    expect(windowed.length).toBeGreaterThanOrEqual(1);
+    expect(windowed).toContain('host-5.example');
+    expect(windowed).not.toContain('host-20.example');
+    expect(windowed).not.toContain('host-4.example');
+    const both = await pages(
+      `target=host-1&createdFrom=${encodeURIComponent(from)}&createdTo=${encodeURIComponent(to)}`,
+    );
+    expect(both.every((target) => target.startsWith('host-1'))).toBe(true);
+    expect(both).not.toContain('host-1.example');
+  });
+
   it.each([
     ['an unknown parameter', 'foo=1'],
     ['an operator smuggled in a key', 'status[$ne]=x'],
@@ -120,6 +163,13 @@ describe('status: GET /scans, /scans/:id, /scans/summary', () => {
     ['limit too large', 'limit=1000'],
     ['a non-numeric limit', 'limit=ten'],
     ['a forged cursor', 'cursor=bm90LWEtY3Vyc29y'],
+    ['an empty target prefix', 'target='],
+    ['an operator as the target', 'target[$regex]=.*'],
+    ['a date that is not one', 'createdFrom=last-week'],
+    [
+      'an empty window',
+      'createdFrom=2026-12-06T10:00:00Z&createdTo=2026-12-06T10:00:00Z',
+    ],
   ])('S-11 and Errors: %s is 400 problem+json', async (_what, query) => {
     const response = await request(`${status.url}/scans?${query}`);
     expect(response.status).toBe(400);

@@ -133,9 +133,13 @@ export class ConsoleApiController {
   @Get('scans')
   @Header('cache-control', 'no-store')
   @ApiOperation({
-    summary: 'Scans newest first, filtered by status, cursor-paged',
+    summary:
+      'Scans newest first, filtered by status, target prefix and creation time, cursor-paged',
   })
   @ApiQuery({ name: 'status', required: false, type: String })
+  @ApiQuery({ name: 'target', required: false, type: String })
+  @ApiQuery({ name: 'createdFrom', required: false, type: String })
+  @ApiQuery({ name: 'createdTo', required: false, type: String })
   @ApiQuery({ name: 'limit', required: false, type: Number })
   @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiJsonResponse(200, 'One page of scans', schemaRef('ScanList'))
@@ -143,7 +147,14 @@ export class ConsoleApiController {
   list(@Query() query: Record<string, unknown>): Promise<unknown> {
     return this.apps.json(
       'status',
-      `/scans${pick(query, ['status', 'limit', 'cursor'])}`,
+      `/scans${pick(query, [
+        'status',
+        'target',
+        'createdFrom',
+        'createdTo',
+        'limit',
+        'cursor',
+      ])}`,
     );
   }
 

@@ -311,6 +311,7 @@ async function refreshPaths(): Promise<void> {
 // --- scans panel -----------------------------------------------------------------------
 const scanChart = echarts.init($('scan-chart'), undefined, { renderer: 'svg' });
 let filter = '';
+let search = '';
 let cursors: (string | null)[] = [null];
 let nextCursor: string | null = null;
 let selected: string | null = null;
@@ -348,6 +349,7 @@ async function refreshSummary(): Promise<void> {
 async function refreshList(): Promise<void> {
   const params = new URLSearchParams({ limit: String(SCANS_PAGE) });
   if (filter) params.set('status', filter);
+  if (search) params.set('target', search);
   const cursor = cursors[cursors.length - 1];
   if (cursor) params.set('cursor', cursor);
   const page = await api<ScanListResponse>(`/api/scans?${params}`);
@@ -557,6 +559,12 @@ $('scans-next').addEventListener('click', () => {
   void refresh();
 });
 $('scans-first').addEventListener('click', () => {
+  cursors = [null];
+  void refresh();
+});
+// S-18: a target search; each keystroke starts again from the newest page.
+$('scan-search').addEventListener('input', (event) => {
+  search = (event.target as HTMLInputElement).value.trim();
   cursors = [null];
   void refresh();
 });

@@ -29,7 +29,37 @@ describe('parseListScansQuery (S-11)', () => {
     [{ limit: '1e2' }],
     [{ limit: '-1' }],
     [{ cursor: 'nope' }],
+    [{ target: '' }],
+    [{ target: ['a', 'b'] }],
+    [{ target: { $regex: '.*' } }],
+    [{ target: 'a\u0000' }],
+    [{ createdFrom: 'yesterday' }],
+    [{ createdTo: '2026-13-45T99:00:00Z' }],
+    [
+      {
+        createdFrom: '2026-12-06T10:00:00Z',
+        createdTo: '2026-12-06T09:00:00Z',
+      },
+    ],
   ])('rejects %p with a 400 problem', (query) => {
     expect(() => parseListScansQuery(query)).toThrow(ProblemException);
+  });
+
+  it('S-18: takes a target prefix (host lower-cased, path kept) and a creation window', () => {
+    expect(
+      parseListScansQuery({
+        target: 'HTTPS://Example.COM/Login',
+        createdFrom: '2026-12-01T00:00:00Z',
+        createdTo: '2026-12-06',
+      }),
+    ).toEqual({
+      status: undefined,
+      target: 'https://example.com/Login',
+      createdFrom: new Date('2026-12-01T00:00:00Z'),
+      createdTo: new Date('2026-12-06T00:00:00Z'),
+      limit: DEFAULT_LIMIT,
+      cursor: undefined,
+    });
+    expect(parseListScansQuery({ target: 'Shop.' }).target).toBe('shop.');
   });
 });

@@ -31,8 +31,26 @@ export class ScansController {
   constructor(private readonly scans: ScanReadRepository) {}
 
   @Get()
-  @ApiOperation({ summary: 'List scans, newest first (S-11)' })
+  @ApiOperation({ summary: 'List and find scans, newest first (S-11, S-18)' })
   @ApiQuery({ name: 'status', required: false, enum: SCAN_STATUSES })
+  @ApiQuery({
+    name: 'target',
+    required: false,
+    type: String,
+    description: 'Scans whose stored target starts with this',
+  })
+  @ApiQuery({
+    name: 'createdFrom',
+    required: false,
+    type: String,
+    description: 'RFC 3339; createdAt >= createdFrom',
+  })
+  @ApiQuery({
+    name: 'createdTo',
+    required: false,
+    type: String,
+    description: 'RFC 3339; createdAt < createdTo',
+  })
   @ApiQuery({ name: 'limit', required: false, type: Number })
   @ApiQuery({ name: 'cursor', required: false, type: String })
   @ApiJsonResponse(200, 'One page of scans', schemaRef('ScanList'))

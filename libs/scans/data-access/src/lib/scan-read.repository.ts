@@ -16,8 +16,18 @@ import { guardStore } from './store-guard';
 
 export interface ListScansQuery {
   status?: ScanStatus;
+  // S-18: targets that start with this text (the stored, normalised form).
+  target?: string;
+  // S-18: createdFrom <= createdAt < createdTo.
+  createdFrom?: Date;
+  createdTo?: Date;
   limit: number;
   cursor?: string;
+}
+
+// Every string that starts with `prefix` sorts in [prefix, prefix + U+FFFF): an index range.
+function prefixRange(prefix: string) {
+  return { $gte: prefix, $lt: `${prefix}\uffff` };
 }
 
 // The status app's side: one scan, a page of scans, counts by status, and a scan's history.
@@ -55,8 +65,13 @@ export class ScanReadRepository {
       await this.setup.ensureIndexes();
       const filter: FilterQuery<Scan> = {};
       if (query.status) filter.status = query.status;
+      if (query.target !== undefined) filter.target = prefixRange(query.target);
+      const createdAt: Record<string, Date> = {};
+      if (query.createdFrom) createdAt['$gte'] = query.createdFrom;
+      if (query.createdTo) createdAt['$lt'] = query.createdTo;
+      if (after) createdAt['$lte'] = after.createdAt;
+      if (Object.keys(createdAt).length > 0) filter.createdAt = createdAt;
       if (after) {
-        filter.createdAt = { $lte: after.createdAt };
         filter.$or = [
           { createdAt: { $lt: after.createdAt } },
           { scanId: { $lt: after.scanId } },
@@ -66,9 +81,11 @@ export class ScanReadRepository {
         .find(filter, SCAN_FIELDS)
         .sort({ createdAt: -1, scanId: -1 })
         .hint(
-          query.status
-            ? { status: 1, createdAt: -1, scanId: -1 }
-            : { createdAt: -1, scanId: -1 },
+          query.target !== undefined
+            ? { target: 1, createdAt: -1, scanId: -1 }
+            : query.status
+              ? { status: 1, createdAt: -1, scanId: -1 }
+              : { createdAt: -1, scanId: -1 },
         )
         .limit(query.limit + 1)
         .lean<ScanRow[]>();

@@ -73,5 +73,7 @@ ScanSchema.index({ idempotencyKey: 1 }, { unique: true, sparse: true });
 ScanSchema.index({ status: 1, createdAt: -1, scanId: -1 });
 // Expired leases: status = Running and leaseUntil < now.
 ScanSchema.index({ status: 1, leaseUntil: 1 });
+// S-18: the list filtered by a target prefix (an index range), newest first within it.
+ScanSchema.index({ target: 1, createdAt: -1, scanId: -1 });
 // Unfiltered list, newest first, with scanId as the tie-breaker the cursor needs.
 ScanSchema.index({ createdAt: -1, scanId: -1 });

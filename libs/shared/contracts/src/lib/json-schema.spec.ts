@@ -7,6 +7,8 @@ import type {
   ScanAttemptListResponse,
   ScanListResponse,
   ScanSummaryResponse,
+  ScanKind,
+  ScanResult,
   ScanView,
 } from '../index';
 import { GATEWAY_STATUS_SCHEMA } from './gateway-stats';
@@ -29,6 +31,7 @@ describe('types derived from the schemas', () => {
       {
         scanId: string;
         status: ScanStatus;
+        kind: ScanKind;
         target?: string | null;
         attempts: number;
         createdAt: string;
@@ -38,6 +41,7 @@ describe('types derived from the schemas', () => {
         error?: string | null;
         workerId?: string | null;
         leaseUntil?: string | null;
+        result?: ScanResult | null;
       }
     >(true);
     same<ScanListResponse, { items: ScanView[]; nextCursor: string | null }>(
@@ -47,7 +51,7 @@ describe('types derived from the schemas', () => {
     same<ScanAcceptedResponse, { scanId: string; status: ScanStatus.Accepted }>(
       true,
     );
-    same<CreateScanRequest, { target?: string }>(true);
+    same<CreateScanRequest, { target?: string; kind?: ScanKind }>(true);
     same<ScanAttemptListResponse['items'][number]['kind'], 'claim' | 'end'>(
       true,
     );
