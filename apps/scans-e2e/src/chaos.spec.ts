@@ -7,6 +7,7 @@ import {
   databaseUri,
   startApp,
   stopAll,
+  request,
   waitForSummary,
 } from './support/scans-e2e.helpers';
 
@@ -115,6 +116,29 @@ describe('chaos: workers killed while they hold scans', () => {
     );
     expect(await connection.collection('scan_queue').countDocuments()).toBe(0);
     expect(await connection.collection('scan_leases').countDocuments()).toBe(0);
+
+    // S-11: the summary comes from counters, not from the scans; once the queue is quiet the
+    // idle workers' recount leaves them equal to a count of the scans themselves.
+    const recount = {
+      Accepted: 0,
+      Running: 0,
+      Complete: scans.length,
+      Failed: 0,
+      total: scans.length,
+    };
+    await waitForSummary(
+      status,
+      (s) =>
+        Object.entries(recount).every(
+          ([key, n]) => s[key as keyof typeof s] === n,
+        ),
+      20_000,
+      'the summary counters equal to a recount after the kill storm',
+    );
+    const repaired = await request(`${status.url}/scans/summary/repair`, {
+      method: 'POST',
+    });
+    expect(repaired.body).toEqual({ before: recount, after: recount });
 
     // The attempt log: per scan, claims 1..n then one end of attempt n, with no gap.
     const log = (await connection

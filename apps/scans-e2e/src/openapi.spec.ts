@@ -56,6 +56,7 @@ describe('OpenAPI documents (O-2): ingest and status', () => {
       expect.arrayContaining([
         'GET /scans',
         'GET /scans/summary',
+        'POST /scans/summary/repair',
         'GET /scans/{id}',
         'GET /scans/{id}/attempts',
       ]),
@@ -145,6 +146,13 @@ describe('OpenAPI documents (O-2): ingest and status', () => {
     );
     await statusDoc.fetchChecked(`${base}?status=Complete`);
     await statusDoc.fetchChecked(`${base}/summary`);
+    await statusDoc.fetchChecked(
+      `${base}?target=a.example&createdFrom=2026-01-01T00:00:00Z`,
+    );
+    const repaired = await statusDoc.fetchChecked(`${base}/summary/repair`, {
+      method: 'POST',
+    });
+    expect(repaired.status).toBe(200);
     // Errors: an unknown query parameter is a described 400 on every route.
     for (const path of ['summary', UNKNOWN_ID, `${UNKNOWN_ID}/attempts`])
       expect((await statusDoc.fetchChecked(`${base}/${path}?x=1`)).status).toBe(

@@ -78,8 +78,10 @@ function fakeRepository(
     renew: 0,
   };
   let renewResult: Date | null | undefined;
+  const summary = { Accepted: 0, Running: 0, Complete: 0, Failed: 0, total: 0 };
   const repository = {
     prepare: jest.fn(async () => 0),
+    repairSummary: jest.fn(async () => ({ before: summary, after: summary })),
     claimBatch: jest.fn(
       async (
         _workerId: string,
@@ -113,6 +115,7 @@ function fakeRepository(
 
 const logger = {
   info: jest.fn(),
+  debug: jest.fn(),
   warn: jest.fn(),
   error: jest.fn(),
 } as unknown as PinoLogger;
@@ -126,6 +129,7 @@ function recordingLogger() {
   return {
     logger: {
       info: jest.fn(at('info')),
+      debug: jest.fn(at('debug')),
       warn: jest.fn(at('warn')),
       error: jest.fn(at('error')),
     } as unknown as PinoLogger,

@@ -25,6 +25,11 @@ import { ScanWorkerMetrics } from './scan-worker.metrics';
 import { StopRun } from './stop-run';
 import { TIMED_OUT, untilDeadline } from './until-deadline';
 
+// S-11: the summary counters are recounted when a worker falls idle (a quiet queue gives an exact
+// recount), after it ran something since the last recount, or at least this often while idle.
+const IDLE_REPAIR_AFTER_MS = 1_000;
+const IDLE_REPAIR_EVERY_MS = 60_000;
+
 interface RunningScan extends LeasedRun {
   done: Promise<void>;
 }
@@ -43,6 +48,9 @@ export class ScanWorkerService
   // Set with `stopping`: no write, retry or wait of the drain goes past this (S-8).
   private shutdownDeadline = Number.POSITIVE_INFINITY;
   private loop: Promise<void> = Promise.resolve();
+  private lastClaimAt = 0;
+  private lastRepairAt = 0;
+  private claimedSinceRepair = false;
   private wakeUp: () => void = () => undefined;
 
   private readonly leases: LeaseKeeper;
@@ -140,6 +148,7 @@ export class ScanWorkerService
           continue;
         }
         idleMs = this.config.POLL_MIN_MS;
+        await this.repairCounters('start-up');
       }
       const free = this.config.CONCURRENCY - this.running.size;
       if (free <= 0) {
@@ -194,9 +203,19 @@ export class ScanWorkerService
       }
       if (claimed.length > 0) {
         idleMs = this.config.POLL_MIN_MS;
+        this.lastClaimAt = Date.now();
+        this.claimedSinceRepair = true;
         for (const claim of claimed) this.start(claim);
         continue;
       }
+      const now = Date.now();
+      if (
+        this.running.size === 0 &&
+        now - this.lastClaimAt >= IDLE_REPAIR_AFTER_MS &&
+        (this.claimedSinceRepair ||
+          now - this.lastRepairAt >= IDLE_REPAIR_EVERY_MS)
+      )
+        await this.repairCounters('idle');
       await this.pause(idleMs);
       idleMs = Math.min(idleMs * 2, this.config.POLL_MAX_MS);
     }
@@ -218,6 +237,39 @@ export class ScanWorkerService
           'preparing the open-work queue failed; retrying with back-off',
         );
       return false;
+    }
+  }
+
+  // S-11: recounts the summary counters from the scans (docs/scans.md); a failure waits for
+  // the next chance.
+  private async repairCounters(reason: 'start-up' | 'idle'): Promise<void> {
+    this.lastRepairAt = Date.now();
+    this.claimedSinceRepair = false;
+    try {
+      const { before, after } = await this.scans.repairSummary();
+      const drift = Object.keys(after).some(
+        (key) =>
+          before[key as keyof typeof before] !==
+          after[key as keyof typeof after],
+      );
+      this.logger[drift ? 'info' : 'debug'](
+        {
+          event: 'scan-counters.repaired',
+          workerId: this.workerId,
+          reason,
+          before,
+          after,
+        },
+        drift
+          ? 'summary counters recounted: they had drifted'
+          : 'summary counters recounted',
+      );
+    } catch (error) {
+      if (!isStoreUnavailable(error))
+        this.logger.warn(
+          { err: error, workerId: this.workerId },
+          'recounting the summary counters failed; trying again later',
+        );
     }
   }
 

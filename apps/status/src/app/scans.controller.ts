@@ -1,4 +1,12 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   ScanReadRepository,
@@ -11,6 +19,7 @@ import {
   SCAN_STATUSES,
   ScanAttemptListResponse,
   ScanListResponse,
+  ScanSummaryRepairResponse,
   ScanSummaryResponse,
   ScanView,
 } from '@gatehouse/shared/contracts';
@@ -71,6 +80,24 @@ export class ScansController {
   @ApiProblemResponses(503)
   summary(): Promise<ScanSummaryResponse> {
     return this.scans.summary();
+  }
+
+  // S-11: the documented repair, on demand. Processors also run it at start-up and when idle.
+  @Post('summary/repair')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Recount the summary counters from the scans (S-11)',
+    description:
+      'Reads every scan once. Exact when no scan changes state while it runs.',
+  })
+  @ApiJsonResponse(
+    200,
+    'The counters before and the recount after',
+    schemaRef('ScanSummaryRepair'),
+  )
+  @ApiProblemResponses(503)
+  repairSummary(): Promise<ScanSummaryRepairResponse> {
+    return this.scans.repairSummary();
   }
 
   @Get(':id')

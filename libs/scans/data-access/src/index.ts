@@ -3,6 +3,8 @@ export * from './lib/scan-attempt.schema';
 export * from './lib/scan-attempt.view';
 export * from './lib/scan-claim.repository';
 export * from './lib/scan-claim.types';
+export * from './lib/scan-counter.schema';
+export * from './lib/scan-counters';
 export * from './lib/scan-cursor';
 export * from './lib/scan-intake.repository';
 export * from './lib/scan-lease.schema';

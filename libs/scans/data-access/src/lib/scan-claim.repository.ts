@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { ScanResult, ScanStatus } from '@gatehouse/shared/contracts';
+import {
+  ScanResult,
+  ScanStatus,
+  ScanSummaryResponse,
+} from '@gatehouse/shared/contracts';
 import type { Model } from 'mongoose';
 import { AttemptLog, EndOutcome, endEntry } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';
@@ -15,6 +19,7 @@ import type {
   ClaimResult,
   ExhaustedScan,
 } from './scan-claim.types';
+import { ScanCounters } from './scan-counters';
 import { ScanStoreSetup } from './scan-store.setup';
 import { Scan } from './scan.schema';
 import { inStoreOperation } from './store-commands';
@@ -44,10 +49,16 @@ export class ScanClaimRepository {
     private readonly queue: Model<ScanQueueEntry>,
     @InjectModel(ScanLease.name) private readonly leases: Model<ScanLease>,
     private readonly setup: ScanStoreSetup,
+    private readonly counters: ScanCounters,
   ) {
     this.log = new AttemptLog(attempts);
     this.projector = new ScanProjector(scans, queue, leases, this.log);
-    this.claimer = new ScanClaimer(this.log, this.projector, this.held);
+    this.claimer = new ScanClaimer(
+      this.log,
+      this.projector,
+      this.held,
+      counters,
+    );
   }
 
   // Run before the first poll, and retried until it succeeds: builds the indexes and gives every
@@ -90,6 +101,7 @@ export class ScanClaimRepository {
           fromQueue: true,
         }));
         await this.claimer.claimFrom(accepted, workerId, options, max, result);
+        await this.counters.flush();
         return result;
       }),
     );
@@ -129,6 +141,7 @@ export class ScanClaimRepository {
         const claimed = entry
           ? await this.claimer.tryClaim(entry, workerId, options, exhausted)
           : null;
+        await this.counters.flush();
         return { claimed, exhausted };
       }),
     );
@@ -195,6 +208,19 @@ export class ScanClaimRepository {
     });
   }
 
+  // S-11's repair, run by the processor at start-up and when it falls idle.
+  repairSummary(): Promise<{
+    before: ScanSummaryResponse;
+    after: ScanSummaryResponse;
+  }> {
+    return guardStore(() =>
+      inStoreOperation('repair', async () => {
+        await this.setup.ensureIndexes();
+        return this.counters.repair();
+      }),
+    );
+  }
+
   // S-8: gives an unfinished attempt back, so that another worker claims the scan at once.
   async release(
     scanId: string,
@@ -216,6 +242,10 @@ export class ScanClaimRepository {
           scan !== null &&
           (await this.projector.release(attempt, workerId, scan));
         this.held.delete(heldKey(scanId, attempt, workerId));
+        if (released) {
+          this.counters.change(ScanStatus.Running, ScanStatus.Accepted);
+          await this.counters.flush();
+        }
         return released;
       }),
     );
@@ -254,6 +284,8 @@ export class ScanClaimRepository {
         // left by a crashed release is removed by the poll that meets it.
         await this.projector.end(recorded, viewId, { leaseOnly: true });
         this.held.delete(heldKey(scanId, attempt, workerId));
+        this.counters.change(ScanStatus.Running, outcome.status);
+        await this.counters.flush();
         return true;
       }),
     );

@@ -1,3 +1,4 @@
+import type { ScanCounters } from './scan-counters';
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import { AttemptLog, attemptKey, endEntry } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';
@@ -38,6 +39,7 @@ export class ScanClaimer {
     private readonly log: AttemptLog,
     private readonly projector: ScanProjector,
     private readonly held: HeldAttempts,
+    private readonly counters: ScanCounters,
   ) {}
 
   // Tries candidates in random order, as many at once as there are claims still wanted.
@@ -99,6 +101,7 @@ export class ScanClaimer {
       );
       if (await this.log.append(end)) {
         await this.projector.end(end, entry.viewId);
+        this.counters.change(ScanStatus.Running, ScanStatus.Failed);
         exhausted.push({ scanId: entry._id, attempt: last.attempt, error });
       }
       return null;
@@ -133,6 +136,8 @@ export class ScanClaimer {
       this.held.delete(key);
       return null;
     }
+    if (entry.fromQueue)
+      this.counters.change(ScanStatus.Accepted, ScanStatus.Running);
     return {
       scanId: entry._id,
       attempt,

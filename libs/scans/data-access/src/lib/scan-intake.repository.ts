@@ -4,6 +4,7 @@ import { ScanKind, ScanStatus } from '@gatehouse/shared/contracts';
 import { randomUUID } from 'node:crypto';
 import type { Model, Types } from 'mongoose';
 import { isDuplicateKey } from './is-duplicate-key';
+import { ScanCounters } from './scan-counters';
 import { SCAN_FIELDS, ScanRecord, ScanRow, toScanRecord } from './scan-record';
 import { ScanStoreSetup } from './scan-store.setup';
 import { Scan } from './scan.schema';
@@ -23,6 +24,7 @@ export class ScanIntakeRepository {
   constructor(
     @InjectModel(Scan.name) private readonly scans: Model<Scan>,
     private readonly setup: ScanStoreSetup,
+    private readonly counters: ScanCounters,
   ) {}
 
   // S-1: a retry with the same idempotency key returns the first scan, even under a race: the
@@ -48,6 +50,9 @@ export class ScanIntakeRepository {
           const created = await this.scans.create(doc);
           const row = created.toObject() as ScanRow & { _id: Types.ObjectId };
           await this.setup.enqueue(row);
+          // Written before the 202, so a summary read after it counts this scan.
+          this.counters.change(null, ScanStatus.Accepted);
+          await this.counters.flush();
           return { scan: toScanRecord(row), created: true };
         } catch (error) {
           if (!isDuplicateKey(error) || input.idempotencyKey === undefined)

@@ -3,11 +3,11 @@ import { InjectModel } from '@nestjs/mongoose';
 import {
   ScanStatus,
   ScanSummaryResponse,
-  SCAN_STATUSES,
 } from '@gatehouse/shared/contracts';
 import type { FilterQuery, Model } from 'mongoose';
 import { AttemptLog } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';
+import { ScanCounters } from './scan-counters';
 import { scanCursor } from './scan-cursor';
 import { SCAN_FIELDS, ScanRecord, ScanRow, toScanRecord } from './scan-record';
 import { ScanStoreSetup } from './scan-store.setup';
@@ -34,11 +34,13 @@ function prefixRange(prefix: string) {
 @Injectable()
 export class ScanReadRepository {
   private readonly log: AttemptLog;
+  private based = false;
 
   constructor(
     @InjectModel(Scan.name) private readonly scans: Model<Scan>,
     @InjectModel(ScanAttempt.name) attempts: Model<ScanAttempt>,
     private readonly setup: ScanStoreSetup,
+    private readonly counters: ScanCounters,
   ) {
     this.log = new AttemptLog(attempts);
   }
@@ -97,26 +99,27 @@ export class ScanReadRepository {
     });
   }
 
-  // One count per status over the {status, createdAt, scanId} index: MongoDB answers each from
-  // index keys alone and never reads a scan document.
+  // S-11: counts by status from the counters every state change keeps: a few small documents,
+  // however many scans are stored.
   async summary(): Promise<ScanSummaryResponse> {
     return guardStore(async () => {
+      // A database from before the counters is recounted once, by the first reader.
+      if (!this.based) {
+        if (!(await this.counters.hasBase())) await this.repairSummary();
+        this.based = true;
+      }
+      return this.counters.read();
+    });
+  }
+
+  // S-11's repair: recounts from the scans and makes that the counters' base.
+  async repairSummary(): Promise<{
+    before: ScanSummaryResponse;
+    after: ScanSummaryResponse;
+  }> {
+    return guardStore(async () => {
       await this.setup.ensureIndexes();
-      const counts = await Promise.all(
-        SCAN_STATUSES.map((status) =>
-          this.scans.countDocuments({ status }).hint({
-            status: 1,
-            createdAt: -1,
-            scanId: -1,
-          }),
-        ),
-      );
-      const summary = { total: 0 } as ScanSummaryResponse;
-      SCAN_STATUSES.forEach((status, i) => {
-        summary[status] = counts[i];
-        summary.total += counts[i];
-      });
-      return summary;
+      return this.counters.repair();
     });
   }
 

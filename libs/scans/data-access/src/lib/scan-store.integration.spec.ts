@@ -8,6 +8,8 @@ import mongoose, { Connection } from 'mongoose';
 import { InvalidCursorError } from './scan-cursor';
 import { ScanAttempt, ScanAttemptSchema } from './scan-attempt.schema';
 import { ScanClaimRepository } from './scan-claim.repository';
+import { ScanCounter, ScanCounterSchema } from './scan-counter.schema';
+import { ScanCounters } from './scan-counters';
 import type { ClaimOptions } from './scan-claim.types';
 import { ScanIntakeRepository } from './scan-intake.repository';
 import {
@@ -31,21 +33,28 @@ class Store {
   readonly intake: ScanIntakeRepository;
   readonly reads: ScanReadRepository;
   readonly claims: ScanClaimRepository;
+  readonly counters: ScanCounters;
 
   constructor(readonly connection: Connection) {
     const scans = connection.model(Scan.name, ScanSchema);
     const attempts = connection.model(ScanAttempt.name, ScanAttemptSchema);
     const queue = connection.model(ScanQueueEntry.name, ScanQueueEntrySchema);
     const leases = connection.model(ScanLease.name, ScanLeaseSchema);
+    const counters = new ScanCounters(
+      connection.model(ScanCounter.name, ScanCounterSchema),
+      scans,
+    );
+    this.counters = counters;
     this.setup = new ScanStoreSetup(scans, attempts, queue, leases);
-    this.intake = new ScanIntakeRepository(scans, this.setup);
-    this.reads = new ScanReadRepository(scans, attempts, this.setup);
+    this.intake = new ScanIntakeRepository(scans, this.setup, counters);
+    this.reads = new ScanReadRepository(scans, attempts, this.setup, counters);
     this.claims = new ScanClaimRepository(
       scans,
       attempts,
       queue,
       leases,
       this.setup,
+      counters,
     );
   }
 

@@ -8,6 +8,8 @@ import {
   ScanStoreOptions,
 } from './scan-store.connection';
 import { ScanClaimRepository } from './scan-claim.repository';
+import { ScanCounter, ScanCounterSchema } from './scan-counter.schema';
+import { ScanCounters } from './scan-counters';
 import { ScanIntakeRepository } from './scan-intake.repository';
 import {
   ScanQueueEntry,
@@ -42,12 +44,14 @@ export class ScansDataAccessModule {
           { name: ScanAttempt.name, schema: ScanAttemptSchema },
           { name: ScanQueueEntry.name, schema: ScanQueueEntrySchema },
           { name: ScanLease.name, schema: ScanLeaseSchema },
+          { name: ScanCounter.name, schema: ScanCounterSchema },
         ]),
       ],
       providers: [
         { provide: SCAN_STORE_OPTIONS, useValue: options },
         ScanStoreConnection,
         ScanClaimRepository,
+        ScanCounters,
         ScanIntakeRepository,
         ScanReadRepository,
         ScanStoreCommandMetrics,
@@ -55,6 +59,7 @@ export class ScansDataAccessModule {
       ],
       exports: [
         ScanClaimRepository,
+        ScanCounters,
         ScanIntakeRepository,
         ScanReadRepository,
         ScanStoreConnection,

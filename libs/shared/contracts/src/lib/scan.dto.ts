@@ -79,6 +79,17 @@ export const SCAN_SUMMARY_SCHEMA = countsSchema([...SCAN_STATUSES, 'total']);
 
 export type ScanSummaryResponse = FromSchema<typeof SCAN_SUMMARY_SCHEMA>;
 
+// S-11's repair: the counters before, and the recount that replaced them.
+export const SCAN_SUMMARY_REPAIR_SCHEMA = {
+  type: 'object',
+  required: ['before', 'after'],
+  properties: { before: SCAN_SUMMARY_SCHEMA, after: SCAN_SUMMARY_SCHEMA },
+} as const;
+
+export type ScanSummaryRepairResponse = FromSchema<
+  typeof SCAN_SUMMARY_REPAIR_SCHEMA
+>;
+
 // One entry of a scan's attempt log: a claim by a worker, or the end of an attempt (O-1).
 export const SCAN_ATTEMPT_SCHEMA = {
   type: 'object',
