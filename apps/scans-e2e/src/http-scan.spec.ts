@@ -1,5 +1,9 @@
 import { AppProcess, ensureMongoUri, LogLine } from '@gatehouse/shared/testing';
-import type { ScanFinding, ScanView } from '@gatehouse/shared/contracts';
+import type {
+  ScanFinding,
+  ScanResult,
+  ScanView,
+} from '@gatehouse/shared/contracts';
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import {
   databaseUri,
@@ -67,6 +71,11 @@ describe('http scan (S-4, S-14, S-15)', () => {
       20_000,
     );
 
+  const resultOf = (scan: ScanView): ScanResult => {
+    if (!scan.result) throw new Error(`scan ${scan.scanId} has no result`);
+    return scan.result;
+  };
+
   const checks = (scan: ScanView): string[] =>
     (scan.result?.findings ?? []).map((finding: ScanFinding) => finding.check);
 
@@ -128,7 +137,7 @@ describe('http scan (S-4, S-14, S-15)', () => {
     );
     const scan = await finished(await queue(`${server.url}/login`));
     expect(scan).toMatchObject({ status: ScanStatus.Complete, kind: 'http' });
-    const result = scan.result!;
+    const result = resultOf(scan);
     expect(result.tls).toMatchObject({
       subject: 'CN=127.0.0.1',
       issuer: 'CN=127.0.0.1',
@@ -136,10 +145,10 @@ describe('http scan (S-4, S-14, S-15)', () => {
       nameMatches: true,
       subjectAltNames: expect.arrayContaining(['IP Address:127.0.0.1']),
     });
-    expect(result.tls!.protocol).toMatch(/^TLSv1\.[23]$/);
-    expect(result.tls!.cipher).toEqual(expect.any(String));
-    expect(result.tls!.daysLeft).toBeGreaterThanOrEqual(4);
-    expect(result.tls!.daysLeft).toBeLessThanOrEqual(5);
+    expect(result.tls?.protocol).toMatch(/^TLSv1\.[23]$/);
+    expect(result.tls?.cipher).toEqual(expect.any(String));
+    expect(result.tls?.daysLeft).toBeGreaterThanOrEqual(4);
+    expect(result.tls?.daysLeft).toBeLessThanOrEqual(5);
     expect(result.http).toMatchObject({
       status: 200,
       finalUrl: `${server.url}/login`,
@@ -187,8 +196,8 @@ describe('http scan (S-4, S-14, S-15)', () => {
     expect(checks(scan).filter((id) => id.startsWith('headers.'))).toEqual([]);
     expect(checks(scan)).not.toContain('cookies.insecure');
     expect(checks(scan)).not.toContain('tls.certificate.expiring');
-    expect(scan.result!.tls).toMatchObject({ nameMatches: false });
-    expect(scan.result!.tls!.daysLeft).toBeLessThan(0);
+    expect(resultOf(scan).tls).toMatchObject({ nameMatches: false });
+    expect(resultOf(scan).tls?.daysLeft).toBeLessThan(0);
   }, 30_000);
 
   it('S-14: a server that still accepts TLS 1.0 and 1.1', async () => {
@@ -204,7 +213,7 @@ describe('http scan (S-4, S-14, S-15)', () => {
     const scan = await finished(await queue(server.url));
     expect(scan.status).toBe(ScanStatus.Complete);
     expect(checks(scan)).toContain('tls.protocol.outdated');
-    expect(scan.result!.tls!.outdatedProtocols).toEqual(['TLSv1', 'TLSv1.1']);
+    expect(resultOf(scan).tls?.outdatedProtocols).toEqual(['TLSv1', 'TLSv1.1']);
     expect(checks(scan)).not.toContain('tls.certificate.expiring');
   }, 30_000);
 
@@ -216,8 +225,8 @@ describe('http scan (S-4, S-14, S-15)', () => {
     expect(scan.status).toBe(ScanStatus.Complete);
     expect(checks(scan)).toContain('http.no-https-redirect');
     expect(checks(scan)).not.toContain('headers.hsts.missing');
-    expect(scan.result!.tls).toBeNull();
-    expect(scan.result!.http).toMatchObject({
+    expect(resultOf(scan).tls).toBeNull();
+    expect(resultOf(scan).http).toMatchObject({
       status: 200,
       httpsRedirect: false,
     });
@@ -237,13 +246,13 @@ describe('http scan (S-4, S-14, S-15)', () => {
     );
     const scan = await finished(await queue(`${server.url}/hop?n=0`));
     expect(scan.status).toBe(ScanStatus.Complete);
-    expect(scan.result!.http!.redirects).toHaveLength(5);
-    expect(scan.result!.http).toMatchObject({
+    expect(resultOf(scan).http?.redirects).toHaveLength(5);
+    expect(resultOf(scan).http).toMatchObject({
       status: 302,
       finalUrl: `${server.url}/hop?n=5`,
     });
     const big = await finished(await queue(`${server.url}/hop?n=8`));
-    expect(big.result!.http).toMatchObject({
+    expect(resultOf(big).http).toMatchObject({
       status: 200,
       bodyBytes: 1_048_576,
       bodyTruncated: true,

@@ -113,16 +113,21 @@ describe('status: GET /scans, /scans/:id, /scans/summary', () => {
   });
 
   it('S-18: finds scans by target prefix and creation window, cursor-paged, newest first', async () => {
+    const page = async (
+      query: string,
+      cursor: string | null,
+    ): Promise<JsonResponse<ScanListResponse>> =>
+      request<ScanListResponse>(
+        `${status.url}/scans?${query}&limit=4${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
     const pages = async (query: string): Promise<string[]> => {
       const found: string[] = [];
       let cursor: string | null = null;
       do {
-        const url: string = `${status.url}/scans?${query}&limit=4${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-        const page: JsonResponse<ScanListResponse> =
-          await request<ScanListResponse>(url);
-        expect(page.status).toBe(200);
-        found.push(...page.body.items.map((item) => String(item.target)));
-        cursor = page.body.nextCursor;
+        const answer = await page(query, cursor);
+        expect(answer.status).toBe(200);
+        found.push(...answer.body.items.map((item) => String(item.target)));
+        cursor = answer.body.nextCursor;
       } while (cursor);
       return found;
     };
