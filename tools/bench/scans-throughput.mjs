@@ -8,7 +8,10 @@
 //     behind them; how long until another worker has claimed each of them again.
 // Usage: npx nx run-many -t build -p ingest processor && node tools/bench/scans-throughput.mjs
 //        [--scans 1000] [--history 10000] [--concurrency 8] [--workers 1,2,4] [--backlog 500]
-//        [--parts throughput,renew,recovery]
+//        [--parts throughput,renew,recovery] [--summary-poll-ms 500]
+// --summary-poll-ms N: during each throughput run, a reader polls the status app's
+// GET /scans/summary every N ms, as an operator's console does (S-11); its answer times are
+// reported beside the throughput.
 // Uses MONGODB_URI when set, else starts the FerretDB test DB (tools/test-db). Loopback only.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,7 +39,9 @@ const args = parseArgs(process.argv.slice(2), {
   workers: '1,2,4',
   backlog: 500,
   parts: 'throughput,renew,recovery',
+  summaryPollMs: 0,
 });
+const SUMMARY_POLL_MS = Number(args.summaryPollMs);
 const PARTS = new Set(String(args.parts).split(','));
 const WORKER_COUNTS = String(args.workers).split(',').map(Number);
 const LEASE_MS = 2_000;
@@ -155,6 +160,20 @@ async function seedHistory(connection, count) {
       .collection('scan_attempts')
       .insertMany(attempts, { ordered: false });
   }
+  // S-11: a system that finished these scans counted them as it went: its counters hold them.
+  await connection.collection('scan_counters').updateOne(
+    { _id: 'base' },
+    {
+      $set: {
+        Accepted: 0,
+        Running: 0,
+        Complete: count,
+        Failed: 0,
+        updatedAt: at,
+      },
+    },
+    { upsert: true },
+  );
 }
 
 async function queueScans(uri, count) {
@@ -231,6 +250,22 @@ async function throughput(db, workers, history) {
       }),
     ),
   );
+  // S-11: an operator's screen polling the summary while the queue works.
+  const status =
+    SUMMARY_POLL_MS > 0
+      ? await startApp('status', { MONGODB_URI: uri })
+      : undefined;
+  const summaryMs = [];
+  let polling = status !== undefined;
+  const reader = (async () => {
+    while (polling) {
+      const at = performance.now();
+      const answer = await fetch(`${status.url}/scans/summary`);
+      await answer.arrayBuffer();
+      summaryMs.push(performance.now() - at);
+      await sleep(SUMMARY_POLL_MS);
+    }
+  })();
   const started = Date.now();
   // Progress comes from the processors' own counters, so watching costs the database nothing;
   // read every 200 ms, so that scraping costs the processors little (the end is late by < 0.2 s).
@@ -241,6 +276,10 @@ async function throughput(db, workers, history) {
     200,
   );
   const seconds = (Date.now() - started) / 1_000;
+  polling = false;
+  await reader;
+  await status?.stop();
+  summaryMs.sort((a, b) => a - b);
   const counts = await storeCounts(processors);
   await Promise.all(processors.map((p) => p.stop()));
   const scans = connection.collection('scans');
@@ -260,6 +299,14 @@ async function throughput(db, workers, history) {
     completeOfAll: `${complete}/${args.scans + history}`,
     notExactlyOnce,
     commandsPerScan: perScan(counts, args.scans),
+    ...(status
+      ? {
+          summaryReads: summaryMs.length,
+          summaryMedianMs: Number(
+            (summaryMs[Math.floor(summaryMs.length / 2)] ?? 0).toFixed(1),
+          ),
+        }
+      : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import { AppProcess, ensureMongoUri, LogLine } from '@gatehouse/shared/testing';
 import type {
+  ScanAttemptListResponse,
   ScanFinding,
   ScanResult,
   ScanView,
@@ -50,6 +51,8 @@ describe('http scan (S-4, S-14, S-15)', () => {
         MONGODB_URI: mongoUri,
         LOG_LEVEL: 'info',
         SCAN_TIMEOUT_MS: '4000',
+        RETRY_BASE_MS: '100',
+        RETRY_MAX_MS: '400',
         ...scope,
         ...env,
       },
@@ -123,13 +126,63 @@ describe('http scan (S-4, S-14, S-15)', () => {
       status: ScanStatus.Accepted,
       kind: 'http',
     });
-    // The worker the other tests use picks it up again; its deadline ends it (next test).
+    // The worker the other tests use picks it up again. Its deadline is a transient failure
+    // (S-16): attempt 2 is retried after a back-off, and attempt 3, the last, ends it Failed.
     worker = await processor();
-    const scan = await finished(id);
-    expect(scan.status).toBe(ScanStatus.Failed);
+    const scan = await eventuallyScan(
+      status,
+      id,
+      (s) => s.status === ScanStatus.Failed,
+      30_000,
+    );
     expect(scan.error).toMatch(/deadline of 4000 ms/);
-    expect(scan.attempts).toBe(2);
+    expect(scan.attempts).toBe(3);
+    const log = await request<ScanAttemptListResponse>(
+      `${status.url}/scans/${id}/attempts`,
+    );
+    const entries = log.body.items;
+    expect(entries.map((e) => [e.kind, e.attempt])).toEqual([
+      ['claim', 1],
+      ['claim', 2],
+      ['claim', 3],
+      ['end', 3],
+    ]);
+    // Attempt 1 was given back at shutdown; attempt 2 failed for a passing reason.
+    expect(entries[0]).toMatchObject({ released: true, errorClass: null });
+    expect(entries[1]).toMatchObject({
+      released: true,
+      errorClass: 'transient',
+      error: expect.stringMatching(/deadline/),
+      nextAttemptAt: expect.any(String),
+    });
+    expect(entries[3]).toMatchObject({
+      status: ScanStatus.Failed,
+      errorClass: 'transient',
+    });
   }, 60_000);
+
+  it('S-16: a reset connection is retried after a back-off, and the next attempt completes', async () => {
+    let requests = 0;
+    const server = await serve(
+      httpTarget((req, res) => {
+        requests++;
+        if (requests === 1) req.socket.destroy();
+        else carefulPage(req, res);
+      }),
+    );
+    const scan = await finished(await queue(`${server.url}/flaky`));
+    expect(scan).toMatchObject({ status: ScanStatus.Complete, attempts: 2 });
+    expect(scan.nextAttemptAt).toBeNull();
+    const log = await request<ScanAttemptListResponse>(
+      `${status.url}/scans/${scan.scanId}/attempts`,
+    );
+    expect(log.body.items[0]).toMatchObject({
+      kind: 'claim',
+      attempt: 1,
+      errorClass: 'transient',
+      error: expect.stringMatching(/ECONNRESET|socket hang up/),
+    });
+  }, 30_000);
 
   it('S-14: a self-signed https server expiring in 5 days with no security headers', async () => {
     const server = await serve(

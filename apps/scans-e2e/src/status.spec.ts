@@ -41,6 +41,7 @@ describe('status: GET /scans, /scans/:id, /scans/summary', () => {
         'finishedAt',
         'kind',
         'leaseUntil',
+        'nextAttemptAt',
         'result',
         'scanId',
         'startedAt',

@@ -396,11 +396,13 @@ async function refreshDetail(): Promise<void> {
       ...(detail.attempts ?? []).map((entry) => {
         const outcome =
           entry.kind === 'claim'
-            ? entry.released
-              ? 'released'
-              : entry.leaseUntil
-                ? new Date(entry.leaseUntil).toLocaleTimeString()
-                : '–'
+            ? entry.nextAttemptAt
+              ? `retry at ${new Date(entry.nextAttemptAt).toLocaleTimeString()}: ${entry.error ?? ''}`
+              : entry.released
+                ? 'released'
+                : entry.leaseUntil
+                  ? new Date(entry.leaseUntil).toLocaleTimeString()
+                  : '–'
             : `${entry.status ?? ''}${entry.error ? `: ${entry.error}` : ''}`;
         const tr = row([
           cell(String(entry.seq ?? '')),

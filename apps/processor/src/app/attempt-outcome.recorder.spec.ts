@@ -79,7 +79,14 @@ describe('AttemptOutcomeRecorder', () => {
       { status: ScanStatus.Failed, error: 'boom' },
       0,
     );
-    expect(scans.fail).toHaveBeenCalledWith('a', 1, 'w', 'boom', null);
+    expect(scans.fail).toHaveBeenCalledWith(
+      'a',
+      1,
+      'w',
+      'boom',
+      null,
+      undefined,
+    );
     expect(logger.warn).toHaveBeenCalledWith(
       expect.objectContaining({ event: 'scan.failed', error: 'boom' }),
       'scan failed',

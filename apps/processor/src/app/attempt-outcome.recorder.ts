@@ -7,7 +7,14 @@ import { StopRun } from './stop-run';
 
 export type AttemptOutcome =
   | { status: ScanStatus.Complete; result?: ScanResult | null }
-  | { status: ScanStatus.Failed; error: string; result?: ScanResult | null }
+  | {
+      status: ScanStatus.Failed;
+      error: string;
+      result?: ScanResult | null;
+      errorClass?: 'transient' | 'permanent';
+      // S-16: a transient failure with attempts left waits until then, queued again.
+      retryAt?: Date;
+    }
   | StopRun;
 
 // Writes how an attempt ended (fenced by attempt and worker), counts it, and logs the state
@@ -46,6 +53,10 @@ export class AttemptOutcomeRecorder {
       await this.release(attempt, seconds);
       return;
     }
+    if (outcome.status === ScanStatus.Failed && outcome.retryAt) {
+      await this.retryLater(attempt, outcome.error, outcome.retryAt, seconds);
+      return;
+    }
     const written = await this.retry.write(
       () =>
         outcome.status === ScanStatus.Complete
@@ -61,6 +72,7 @@ export class AttemptOutcomeRecorder {
               this.workerId,
               outcome.error,
               outcome.result ?? null,
+              outcome.errorClass,
             ),
       attempt,
     );
@@ -97,7 +109,48 @@ export class AttemptOutcomeRecorder {
     };
     if (outcome.status === ScanStatus.Complete)
       this.logger.info(line, 'scan complete');
-    else this.logger.warn({ ...line, error: outcome.error }, 'scan failed');
+    else
+      this.logger.warn(
+        { ...line, error: outcome.error, errorClass: outcome.errorClass },
+        'scan failed',
+      );
+  }
+
+  // S-16: a transient failure with attempts left: the scan waits in the queue until `retryAt`.
+  private async retryLater(
+    attempt: Attempt,
+    error: string,
+    retryAt: Date,
+    seconds: number,
+  ): Promise<void> {
+    const { scan } = attempt;
+    const queued = await this.retry.write(
+      () =>
+        this.scans.release(scan.scanId, scan.attempt, this.workerId, {
+          nextAttemptAt: retryAt,
+          error,
+        }),
+      attempt,
+    );
+    this.metrics.retried.inc();
+    this.metrics.duration.observe({ outcome: 'retry' }, seconds);
+    this.logger.warn(
+      {
+        event: 'scan.retry-scheduled',
+        scanId: scan.scanId,
+        attempt: scan.attempt,
+        workerId: this.workerId,
+        from: ScanStatus.Running,
+        to: ScanStatus.Accepted,
+        error,
+        errorClass: 'transient',
+        nextAttemptAt: retryAt.toISOString(),
+        queued: queued === true,
+      },
+      queued
+        ? 'scan failed for a passing reason; queued again for a later attempt'
+        : 'retry not queued: the lease had passed on, or the store did not answer in time',
+    );
   }
 
   // S-8: gives the attempt back (bounded by the shutdown deadline) and logs the state change.

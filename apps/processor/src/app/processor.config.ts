@@ -37,7 +37,7 @@ export const processorConfigSchema = {
     min: 100,
   }),
   MAX_ATTEMPTS: int(
-    'Attempts before a scan whose lease keeps expiring is Failed',
+    'Attempts before a scan is Failed: leases that expired, and transient failures (S-6, S-16)',
     { default: 3, min: 1, max: 100 },
   ),
   SHUTDOWN_GRACE_MS: int(
@@ -50,6 +50,15 @@ export const processorConfigSchema = {
   SCAN_RESOLVE: resolveOverridesVar(
     'name=address answers an http scan uses instead of DNS, as curl --resolve does; still held to the scope',
   ),
+  RETRY_BASE_MS: int(
+    'First retry back-off after a transient failure; doubles per attempt, with full jitter',
+    { default: 1_000, min: 0, max: 3_600_000 },
+  ),
+  RETRY_MAX_MS: int('Longest retry back-off', {
+    default: 60_000,
+    min: 0,
+    max: 86_400_000,
+  }),
   SCAN_TIMEOUT_MS: int(
     'Deadline of one http scan, all of its connections included',
     {
@@ -82,5 +91,7 @@ export function processorConfigCheck(
     return new ConfigError('MAX_WORK_MS', 'must be >= MIN_WORK_MS');
   if (config.POLL_MAX_MS < config.POLL_MIN_MS)
     return new ConfigError('POLL_MAX_MS', 'must be >= POLL_MIN_MS');
+  if (config.RETRY_MAX_MS < config.RETRY_BASE_MS)
+    return new ConfigError('RETRY_MAX_MS', 'must be >= RETRY_BASE_MS');
   return null;
 }

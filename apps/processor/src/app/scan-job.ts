@@ -16,19 +16,25 @@ export const SCAN_JOB = Symbol('SCAN_JOB');
 export interface ScanJobErrorOptions {
   // What the job found before it failed (S-14: a scan that fails part-way keeps it).
   result?: ScanResult | null;
-  // A failure that no retry can mend, such as a target out of scope (S-15, S-16).
-  permanent?: boolean;
+  // S-16: a passing failure (a timeout, a reset connection, a DNS failure) that a later
+  // attempt may not meet. Anything not marked retryable is permanent: it ends the scan Failed
+  // at once (a target out of scope, an invalid target).
+  retryable?: boolean;
 }
 
 export class ScanJobError extends Error {
   readonly result: ScanResult | null;
-  readonly permanent: boolean;
+  readonly retryable: boolean;
 
   constructor(message: string, options: ScanJobErrorOptions = {}) {
     super(message);
     this.name = 'ScanJobError';
     this.result = options.result ?? null;
-    this.permanent = options.permanent ?? false;
+    this.retryable = options.retryable ?? false;
+  }
+
+  get permanent(): boolean {
+    return !this.retryable;
   }
 }
 
@@ -38,9 +44,7 @@ export function byKind(jobs: ScanJobs): ScanJob {
     const job = jobs[scan.kind] as ScanJob | undefined;
     if (!job)
       return Promise.reject(
-        new ScanJobError(`no job for scan kind "${String(scan.kind)}"`, {
-          permanent: true,
-        }),
+        new ScanJobError(`no job for scan kind "${String(scan.kind)}"`),
       );
     return job(scan, signal);
   };

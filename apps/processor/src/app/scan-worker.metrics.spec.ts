@@ -15,6 +15,7 @@ describe('ScanWorkerMetrics', () => {
       'scans_finished_total',
       'scans_lease_lost_total',
       'scans_released_total',
+      'scans_retried_total',
       'scans_exhausted_total',
       'scans_in_flight',
       'scan_run_duration_seconds',

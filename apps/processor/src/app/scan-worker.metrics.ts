@@ -23,6 +23,10 @@ export class ScanWorkerMetrics {
     name: 'scans_released_total',
     help: 'Attempts given back at shutdown',
   });
+  readonly retried = new Counter({
+    name: 'scans_retried_total',
+    help: 'Attempts that failed for a passing reason and were queued again (S-16)',
+  });
   readonly exhausted = new Counter({
     name: 'scans_exhausted_total',
     help: 'Scans Failed after MAX_ATTEMPTS expired leases',

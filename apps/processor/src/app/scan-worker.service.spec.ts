@@ -7,7 +7,7 @@ import type {
 import type { PinoLogger } from '@gatehouse/shared/logging';
 import { register } from 'prom-client';
 import type { ProcessorConfig } from './processor.config';
-import type { ScanJob } from './scan-job';
+import { ScanJob, ScanJobError } from './scan-job';
 import { ScanWorkerMetrics } from './scan-worker.metrics';
 import { ScanWorkerService } from './scan-worker.service';
 
@@ -41,6 +41,8 @@ function config(overrides: Partial<ProcessorConfig> = {}): ProcessorConfig {
     SHUTDOWN_GRACE_MS: 500,
     POLL_MIN_MS: 5,
     POLL_MAX_MS: 20,
+    RETRY_BASE_MS: 10,
+    RETRY_MAX_MS: 50,
     SCAN_ALLOW: [],
     SCAN_DENY: [],
     SCAN_RESOLVE: new Map(),
@@ -178,6 +180,57 @@ describe('ScanWorkerService', () => {
       worker.workerId,
       expect.stringContaining('boom'),
       null,
+      'permanent',
+    );
+  });
+
+  it('S-16: a retryable failure is queued again with a back-off while attempts are left, then fails', async () => {
+    const { repository, calls } = fakeRepository([claim('r')]);
+    const job: ScanJob = async () => {
+      throw new ScanJobError('connection reset', { retryable: true });
+    };
+    const worker = new ScanWorkerService(
+      repository,
+      config({ MAX_ATTEMPTS: 2 }),
+      job,
+      logger,
+      new ScanWorkerMetrics(),
+    );
+    worker.onApplicationBootstrap();
+    await until(() => calls.release.length === 1);
+    await worker.beforeApplicationShutdown();
+    register.clear();
+    const [, attempt, , retry] = (repository.release as jest.Mock).mock
+      .calls[0] as [
+      string,
+      number,
+      string,
+      { nextAttemptAt: Date; error: string },
+    ];
+    expect(attempt).toBe(1);
+    expect(retry.error).toBe('connection reset');
+    expect(retry.nextAttemptAt.getTime()).toBeLessThanOrEqual(Date.now() + 10);
+    expect(calls.fail).toEqual([]);
+
+    // On the last attempt allowed, the same failure is final, with its class.
+    const last = fakeRepository([{ ...claim('s'), attempt: 2 }]);
+    const final = new ScanWorkerService(
+      last.repository,
+      config({ MAX_ATTEMPTS: 2 }),
+      job,
+      logger,
+      new ScanWorkerMetrics(),
+    );
+    final.onApplicationBootstrap();
+    await until(() => last.calls.fail.length === 1);
+    await final.beforeApplicationShutdown();
+    expect(last.repository.fail).toHaveBeenCalledWith(
+      's',
+      2,
+      final.workerId,
+      'connection reset',
+      null,
+      'transient',
     );
   });
 

@@ -19,6 +19,7 @@ import {
 } from './attempt-outcome.recorder';
 import { BoundedRetry } from './bounded-retry';
 import { LeasedRun, LeaseKeeper } from './lease-keeper';
+import { retryDelayMs } from './retry-backoff';
 import { PROCESSOR_CONFIG, ProcessorConfig } from './processor.config';
 import { SCAN_JOB, ScanJob, ScanJobError } from './scan-job';
 import { ScanWorkerMetrics } from './scan-worker.metrics';
@@ -246,7 +247,11 @@ export class ScanWorkerService
     this.lastRepairAt = Date.now();
     this.claimedSinceRepair = false;
     try {
-      const { before, after } = await this.scans.repairSummary();
+      const repaired = await this.scans.repairSummary({
+        onlyIfNeverRun: reason === 'start-up',
+      });
+      if (repaired === null) return;
+      const { before, after } = repaired;
       const drift = Object.keys(after).some(
         (key) =>
           before[key as keyof typeof before] !==
@@ -337,16 +342,32 @@ export class ScanWorkerService
       if (error instanceof StopRun) outcome = error;
       else if (controller.signal.reason instanceof StopRun)
         outcome = controller.signal.reason;
-      else if (error instanceof ScanJobError)
+      else if (error instanceof ScanJobError) {
+        // S-16: a passing failure is retried after a back-off while attempts are left.
+        const retry =
+          error.retryable && scan.attempt < this.config.MAX_ATTEMPTS;
         outcome = {
           status: ScanStatus.Failed,
           error: error.message,
           result: error.result,
+          errorClass: error.retryable ? 'transient' : 'permanent',
+          ...(retry
+            ? {
+                retryAt: new Date(
+                  Date.now() +
+                    retryDelayMs(scan.attempt, {
+                      baseMs: this.config.RETRY_BASE_MS,
+                      maxMs: this.config.RETRY_MAX_MS,
+                    }),
+                ),
+              }
+            : {}),
         };
-      else
+      } else
         outcome = {
           status: ScanStatus.Failed,
           error: `scan job error: ${String(error)}`,
+          errorClass: 'permanent',
         };
     }
     await renewer.stop();

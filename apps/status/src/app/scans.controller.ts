@@ -82,7 +82,7 @@ export class ScansController {
     return this.scans.summary();
   }
 
-  // S-11: the documented repair, on demand. Processors also run it at start-up and when idle.
+  // S-11: the documented repair, on demand. Processors also run it when they fall idle.
   @Post('summary/repair')
   @HttpCode(200)
   @ApiOperation({

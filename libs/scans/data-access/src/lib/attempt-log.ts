@@ -9,7 +9,12 @@ export function attemptKey(scanId: string, seq: number): string {
 
 export type EndOutcome =
   | { status: ScanStatus.Complete; result?: ScanResult | null }
-  | { status: ScanStatus.Failed; error: string; result?: ScanResult | null };
+  | {
+      status: ScanStatus.Failed;
+      error: string;
+      errorClass?: 'transient' | 'permanent';
+      result?: ScanResult | null;
+    };
 
 // The end of `attempt`, at seq attempt + 1 (ADR 0002): written by the worker that ran it, or by
 // the poll that found its last lease expired with no attempts left.
@@ -29,7 +34,12 @@ export function endEntry(
     workerId,
     at,
     status: outcome.status,
-    ...(outcome.status === ScanStatus.Failed ? { error: outcome.error } : {}),
+    ...(outcome.status === ScanStatus.Failed
+      ? {
+          error: outcome.error,
+          ...(outcome.errorClass ? { errorClass: outcome.errorClass } : {}),
+        }
+      : {}),
     ...(outcome.result ? { result: outcome.result } : {}),
   };
 }
@@ -75,7 +85,12 @@ export class AttemptLog {
     scanId: string,
     attempt: number,
     workerId: string,
-    fields: Partial<Pick<ScanAttempt, 'leaseUntil' | 'released'>>,
+    fields: Partial<
+      Pick<
+        ScanAttempt,
+        'leaseUntil' | 'released' | 'error' | 'errorClass' | 'nextAttemptAt'
+      >
+    >,
   ): Promise<boolean> {
     return updateGuarded(
       this.entries,

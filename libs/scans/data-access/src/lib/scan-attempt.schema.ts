@@ -41,6 +41,14 @@ export class ScanAttempt {
   @Prop({ type: Boolean })
   released?: boolean;
 
+  // S-16: how the attempt failed, transient (retried) or permanent. On a claim given back for
+  // a retry, with the error and when the next attempt is due; on a Failed end, its class.
+  @Prop({ type: String, enum: ['transient', 'permanent'] })
+  errorClass?: 'transient' | 'permanent';
+
+  @Prop({ type: Date })
+  nextAttemptAt?: Date;
+
   // Ends only.
   @Prop({ type: String, enum: [ScanStatus.Complete, ScanStatus.Failed] })
   status?: ScanStatus.Complete | ScanStatus.Failed;

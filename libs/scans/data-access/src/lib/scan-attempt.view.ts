@@ -15,5 +15,9 @@ export function toScanAttemptView(entry: ScanAttempt): ScanAttemptView {
     released: entry.released === true,
     status: entry.status ?? null,
     error: entry.error ?? null,
+    errorClass: entry.errorClass ?? null,
+    nextAttemptAt: entry.nextAttemptAt
+      ? new Date(entry.nextAttemptAt).toISOString()
+      : null,
   };
 }

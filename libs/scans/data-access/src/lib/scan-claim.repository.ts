@@ -31,6 +31,7 @@ const OPEN_FIELDS = {
   target: 1,
   kind: 1,
   createdAt: 1,
+  nextAttemptAt: 1,
   attempts: 1,
 } as const;
 
@@ -94,12 +95,27 @@ export class ScanClaimRepository {
         if (result.claimed.length >= max) return result;
         // FerretDB pushes a limit down only with no filter and no sort: it then reads `batch`
         // rows in insertion order, which is oldest first here; any sort would read them all.
-        const waiting = this.queue.find({}, OPEN_FIELDS).limit(batch);
-        if (!(await isFerretDb(this.queue.db))) waiting.sort({ createdAt: 1 });
-        const accepted = (await waiting.lean<Candidate[]>()).map((entry) => ({
-          ...entry,
-          fromQueue: true,
-        }));
+        // S-16: only due work. MongoDB filters retries that wait; FerretDB reads in insertion
+        // order, where a retry, queued again when it failed, stands behind the work before it.
+        const now = new Date();
+        const ferret = await isFerretDb(this.queue.db);
+        const waiting = this.queue
+          .find(
+            ferret
+              ? {}
+              : {
+                  $or: [
+                    { nextAttemptAt: { $exists: false } },
+                    { nextAttemptAt: { $lte: now } },
+                  ],
+                },
+            OPEN_FIELDS,
+          )
+          .limit(batch);
+        if (!ferret) waiting.sort({ createdAt: 1 });
+        const accepted = (await waiting.lean<Candidate[]>())
+          .filter((entry) => !entry.nextAttemptAt || entry.nextAttemptAt <= now)
+          .map((entry) => ({ ...entry, fromQueue: true }));
         await this.claimer.claimFrom(accepted, workerId, options, max, result);
         await this.counters.flush();
         return result;
@@ -200,21 +216,26 @@ export class ScanClaimRepository {
     workerId: string,
     error: string,
     result: ScanResult | null = null,
+    errorClass?: 'transient' | 'permanent',
   ): Promise<boolean> {
     return this.finish(scanId, attempt, workerId, {
       status: ScanStatus.Failed,
       error,
       result,
+      ...(errorClass ? { errorClass } : {}),
     });
   }
 
-  // S-11's repair, run by the processor at start-up and when it falls idle.
-  repairSummary(): Promise<{
+  // S-11's repair, run by the processor when it falls idle. With `onlyIfNeverRun` (at
+  // start-up), only a database whose counters were never counted is recounted, so a start
+  // costs no read of the history; null when nothing was done.
+  repairSummary({ onlyIfNeverRun = false } = {}): Promise<{
     before: ScanSummaryResponse;
     after: ScanSummaryResponse;
-  }> {
+  } | null> {
     return guardStore(() =>
       inStoreOperation('repair', async () => {
+        if (onlyIfNeverRun && (await this.counters.hasBase())) return null;
         await this.setup.ensureIndexes();
         return this.counters.repair();
       }),
@@ -222,17 +243,27 @@ export class ScanClaimRepository {
   }
 
   // S-8: gives an unfinished attempt back, so that another worker claims the scan at once.
+  // S-16: with `retry`, a transient failure: the scan waits in the queue until
+  // `retry.nextAttemptAt`, and the claim records the error and its class.
   async release(
     scanId: string,
     attempt: number,
     workerId: string,
+    retry?: { nextAttemptAt: Date; error: string },
   ): Promise<boolean> {
     return guardStore(() =>
-      inStoreOperation('release', async () => {
+      inStoreOperation(retry ? 'retry' : 'release', async () => {
         if (
           !(await this.log.updateOwnClaim(scanId, attempt, workerId, {
             leaseUntil: new Date(),
             released: true,
+            ...(retry
+              ? {
+                  error: retry.error,
+                  errorClass: 'transient' as const,
+                  nextAttemptAt: retry.nextAttemptAt,
+                }
+              : {}),
           })) ||
           (await this.log.exists(scanId, attempt + 1))
         )
@@ -240,7 +271,7 @@ export class ScanClaimRepository {
         const scan = await this.openScanOf(scanId, attempt, workerId);
         const released =
           scan !== null &&
-          (await this.projector.release(attempt, workerId, scan));
+          (await this.projector.release(attempt, workerId, scan, retry));
         this.held.delete(heldKey(scanId, attempt, workerId));
         if (released) {
           this.counters.change(ScanStatus.Running, ScanStatus.Accepted);

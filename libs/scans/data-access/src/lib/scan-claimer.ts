@@ -14,6 +14,7 @@ import { inStoreOperation } from './store-commands';
 // A scan a poll may claim: waiting in the queue, or holding a lease that has expired.
 export interface Candidate extends OpenScan {
   attempts: number;
+  nextAttemptAt?: Date;
   fromQueue: boolean;
 }
 

@@ -105,6 +105,7 @@ export class ScanProjector {
             ...running,
             status: ScanStatus.Running,
             startedAt: claim.at,
+            nextAttemptAt: null,
           },
         },
       ),
@@ -121,10 +122,13 @@ export class ScanProjector {
   }
 
   // S-8: back to the waiting queue, then out of the leases.
+  // S-16: with `retry`, the scan waits until `nextAttemptAt`, showing the error that ended the
+  // attempt.
   async release(
     attempt: number,
     workerId: string,
     scan: OpenScan,
+    retry?: { nextAttemptAt: Date; error: string },
   ): Promise<boolean> {
     await insertIfAbsent(this.queue, {
       _id: scan._id,
@@ -133,6 +137,7 @@ export class ScanProjector {
       kind: scan.kind,
       createdAt: scan.createdAt,
       attempts: attempt,
+      ...(retry ? { nextAttemptAt: retry.nextAttemptAt } : {}),
     });
     const guard = { attempt, workerId };
     await Promise.all([
@@ -146,6 +151,7 @@ export class ScanProjector {
             status: ScanStatus.Accepted,
             workerId: null,
             leaseUntil: null,
+            ...(retry ?? {}),
           },
         },
       ),

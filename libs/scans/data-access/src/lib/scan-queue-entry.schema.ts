@@ -27,6 +27,10 @@ export class ScanQueueEntry {
   @Prop({ type: Number, required: true, default: 0 })
   attempts!: number;
 
+  // S-16: a retry waits until then; polls take only due work.
+  @Prop({ type: Date })
+  nextAttemptAt?: Date;
+
   // The scan's createdAt: waiting work is taken oldest first.
   @Prop({ type: Date, required: true })
   createdAt!: Date;

@@ -1,9 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import {
-  ScanStatus,
-  ScanSummaryResponse,
-} from '@gatehouse/shared/contracts';
+import { ScanStatus, ScanSummaryResponse } from '@gatehouse/shared/contracts';
 import type { FilterQuery, Model } from 'mongoose';
 import { AttemptLog } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';

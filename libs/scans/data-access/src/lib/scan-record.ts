@@ -20,6 +20,7 @@ export interface ScanRecord {
   error: string | null;
   workerId: string | null;
   leaseUntil: Date | null;
+  nextAttemptAt: Date | null;
   result: ScanResult | null;
 }
 
@@ -38,6 +39,7 @@ export const SCAN_FIELDS = {
   error: 1,
   workerId: 1,
   leaseUntil: 1,
+  nextAttemptAt: 1,
   result: 1,
 } as const;
 
@@ -57,6 +59,7 @@ export function toScanRecord(doc: ScanRow): ScanRecord {
     error: doc.error ?? null,
     workerId: doc.workerId ?? null,
     leaseUntil: doc.leaseUntil ?? null,
+    nextAttemptAt: doc.nextAttemptAt ?? null,
     result: doc.result ?? null,
   };
   if (doc.idempotencyKey !== undefined)

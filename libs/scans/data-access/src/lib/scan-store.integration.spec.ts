@@ -505,6 +505,46 @@ describe('scan repositories against a real database', () => {
       });
     });
 
+    it('S-16: a retry waits in the queue until nextAttemptAt, and records its error and class', async () => {
+      const fresh = await connectFreshDb();
+      const { scan } = await fresh[0].create({});
+      const first = await fresh[0].claimNext('w1', opts);
+      expect(first.claimed?.attempt).toBe(1);
+      const nextAttemptAt = new Date(Date.now() + 600);
+      expect(
+        await fresh[0].release(scan.scanId, 1, 'w1', {
+          nextAttemptAt,
+          error: 'connection reset',
+        }),
+      ).toBe(true);
+      expect(await fresh[1].findById(scan.scanId)).toMatchObject({
+        status: ScanStatus.Accepted,
+        nextAttemptAt,
+        error: 'connection reset',
+      });
+      // Not due yet: no worker takes it.
+      expect((await fresh[1].claimNext('w2', opts)).claimed).toBeNull();
+      await sleep(700);
+      const second = await fresh[1].claimNext('w2', opts);
+      expect(second.claimed).toMatchObject({
+        scanId: scan.scanId,
+        attempt: 2,
+      });
+      expect(await fresh[1].findById(scan.scanId)).toMatchObject({
+        status: ScanStatus.Running,
+        nextAttemptAt: null,
+      });
+      const history = await fresh[1].history(scan.scanId);
+      expect(history[0]).toMatchObject({
+        kind: 'claim',
+        attempt: 1,
+        released: true,
+        error: 'connection reset',
+        errorClass: 'transient',
+        nextAttemptAt,
+      });
+    });
+
     it('reclaims an expired lease on the next poll, ahead of any backlog of Accepted scans', async () => {
       const fresh = await connectFreshDb();
       const { scan: orphan } = await fresh[0].create({});

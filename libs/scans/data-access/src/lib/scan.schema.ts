@@ -54,6 +54,10 @@ export class Scan {
   @Prop({ type: Date, default: null })
   leaseUntil!: Date | null;
 
+  // S-16: when a retried scan's next attempt is due; null otherwise.
+  @Prop({ type: Date, default: null })
+  nextAttemptAt!: Date | null;
+
   // S-14: what the job found (summary, findings, tls, http), also when it failed part-way.
   @Prop({ type: MongooseSchema.Types.Mixed, default: null })
   result!: ScanResult | null;

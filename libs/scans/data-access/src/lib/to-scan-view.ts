@@ -19,6 +19,7 @@ export function toScanView(scan: ScanRecord): ScanView {
     error: scan.error,
     workerId: scan.workerId,
     leaseUntil: iso(scan.leaseUntil),
+    nextAttemptAt: iso(scan.nextAttemptAt),
     result: scan.result,
   };
 }

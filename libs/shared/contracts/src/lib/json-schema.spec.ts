@@ -41,6 +41,7 @@ describe('types derived from the schemas', () => {
         error?: string | null;
         workerId?: string | null;
         leaseUntil?: string | null;
+        nextAttemptAt?: string | null;
         result?: ScanResult | null;
       }
     >(true);

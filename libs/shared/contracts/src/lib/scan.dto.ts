@@ -58,6 +58,7 @@ export const SCAN_VIEW_SCHEMA = {
     error: nullableString,
     workerId: nullableString,
     leaseUntil: nullableDateTime,
+    nextAttemptAt: nullableDateTime,
     result: SCAN_RESULT_SCHEMA,
   },
 } as const;
@@ -104,6 +105,12 @@ export const SCAN_ATTEMPT_SCHEMA = {
     released: { type: 'boolean' },
     status: nullableString,
     error: nullableString,
+    errorClass: {
+      type: 'string',
+      nullable: true,
+      description: 'transient (retried) or permanent (S-16)',
+    },
+    nextAttemptAt: nullableDateTime,
   },
 } as const;
 

@@ -140,7 +140,7 @@ describe('httpScanJob (S-14, S-15)', () => {
       ),
     );
     expect(error.message).toMatch(/deadline of 800 ms/);
-    expect(error.permanent).toBe(false);
+    expect(error.retryable).toBe(true);
     expect(error.result?.tls).toMatchObject({ trusted: false });
     expect(error.result?.findings.map((f) => f.check)).toContain(
       'tls.certificate.untrusted',
@@ -181,6 +181,6 @@ describe('httpScanJob (S-14, S-15)', () => {
       job()(scan(`http://127.0.0.1:${closed}/`), new AbortController().signal),
     );
     expect(error.message).toMatch(/ECONNREFUSED/);
-    expect(error.permanent).toBe(false);
+    expect(error.retryable).toBe(true);
   });
 });

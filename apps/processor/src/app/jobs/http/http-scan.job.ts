@@ -69,6 +69,18 @@ function defaultPort(url: URL): number {
       : 80;
 }
 
+// Network failures that a later attempt may not meet (S-16).
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
+
 function errorCode(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string'
@@ -83,9 +95,7 @@ export function httpScanJob(options: HttpScanOptions): ScanJob {
   const now = options.now ?? (() => new Date());
   return async (scan, signal) => {
     if (scan.target === null)
-      throw new ScanJobError('an http scan needs a target', {
-        permanent: true,
-      });
+      throw new ScanJobError('an http scan needs a target');
     const deadline = AbortSignal.timeout(options.timeoutMs);
     const run = AbortSignal.any([signal, deadline]);
     const found = new Findings();
@@ -99,14 +109,22 @@ export function httpScanJob(options: HttpScanOptions): ScanJob {
       if (deadline.aborted)
         throw new ScanJobError(
           `scan deadline of ${options.timeoutMs} ms passed (SCAN_TIMEOUT_MS)`,
-          { result },
+          { result, retryable: true },
         );
+      // S-16: out of scope is permanent; a DNS failure, a reset or refused connection is not.
       if (error instanceof OutOfScopeError)
-        throw new ScanJobError(error.message, { result, permanent: true });
-      if (error instanceof ResolveError || error instanceof ScanJobError)
         throw new ScanJobError(error.message, { result });
-      throw new ScanJobError(`http scan failed: ${errorCode(error)}`, {
+      if (error instanceof ResolveError)
+        throw new ScanJobError(error.message, { result, retryable: true });
+      if (error instanceof ScanJobError)
+        throw new ScanJobError(error.message, {
+          result,
+          retryable: error.retryable,
+        });
+      const code = errorCode(error);
+      throw new ScanJobError(`http scan failed: ${code}`, {
         result,
+        retryable: TRANSIENT_CODES.has(code),
       });
     }
   };
