@@ -129,6 +129,11 @@ describe('httpScanJob (S-14, S-15)', () => {
     expect(result!.findings.map((f) => f.check)).toContain(
       'headers.hsts.missing',
     );
+    // And its certificate is examined too.
+    expect(result?.tls).toMatchObject({ trusted: false, nameMatches: true });
+    expect(result?.findings.map((f) => f.check)).toContain(
+      'tls.certificate.untrusted',
+    );
   });
 
   it('keeps the TLS facts when the HTTP part runs past the deadline', async () => {

@@ -229,6 +229,18 @@ async function scanTarget(
   };
   found.findings.push(...httpFindings(found.http, url));
 
+  // An http target that ends on https: the TLS facts are those of the final host, at the
+  // address its redirect was checked at.
+  const finalAddress = addresses.get(url.hostname);
+  if (found.tls === null && url.protocol === 'https:' && finalAddress) {
+    found.tls = await probeTls(
+      { hostname: url.hostname, port: defaultPort(url), address: finalAddress },
+      signal,
+      now(),
+    );
+    found.findings.push(...tlsFindings(found.tls));
+  }
+
   // Plain http: an http target answers it from its own first hop; an https target on the
   // default port is tried on port 80 of the same checked address.
   if (start.protocol === 'http:') {
