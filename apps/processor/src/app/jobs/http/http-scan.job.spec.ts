@@ -90,7 +90,7 @@ describe('httpScanJob (S-14, S-15)', () => {
       ports: { https: secure, http: redirecting },
     })(scan(`https://127.0.0.1:${secure}/`), new AbortController().signal);
     expect(upgraded).toMatchObject({ http: { httpsRedirect: true } });
-    expect(upgraded!.findings.map((f) => f.check)).not.toContain(
+    expect(upgraded?.findings.map((f) => f.check)).not.toContain(
       'http.no-https-redirect',
     );
 
@@ -100,7 +100,7 @@ describe('httpScanJob (S-14, S-15)', () => {
       new AbortController().signal,
     );
     expect(stays).toMatchObject({ http: { httpsRedirect: false } });
-    expect(stays!.findings.map((f) => f.check)).toContain(
+    expect(stays?.findings.map((f) => f.check)).toContain(
       'http.no-https-redirect',
     );
   });
@@ -122,11 +122,11 @@ describe('httpScanJob (S-14, S-15)', () => {
         status: 200,
       },
     });
-    expect(result!.findings.map((f) => f.check)).not.toContain(
+    expect(result?.findings.map((f) => f.check)).not.toContain(
       'http.no-https-redirect',
     );
     // The final response is https: its missing HSTS counts.
-    expect(result!.findings.map((f) => f.check)).toContain(
+    expect(result?.findings.map((f) => f.check)).toContain(
       'headers.hsts.missing',
     );
     // And its certificate is examined too.

@@ -86,7 +86,7 @@ async function accepts(
     });
     socket.destroy();
     return true;
-  } catch (error) {
+  } catch {
     if (signal.aborted) throw signal.reason;
     return false;
   }
