@@ -14,6 +14,8 @@ function attempt(): Attempt {
   const scan: ClaimedScan = {
     scanId: 'a',
     attempt: 1,
+    seq: 1,
+    runAttempt: 1,
     kind: 'simulated',
     target: null,
     leaseUntil: new Date(Date.now() + 10_000),
@@ -27,6 +29,7 @@ function recorder(written: boolean | null) {
     complete: jest.fn(async () => true),
     fail: jest.fn(async () => true),
     release: jest.fn(async () => true),
+    cancelled: jest.fn(async () => true),
   };
   // The retry is faked: what it returns stands for how the write ended.
   const retry = {
@@ -70,6 +73,21 @@ describe('AttemptOutcomeRecorder', () => {
       }),
       'scan complete',
     );
+  });
+
+  it('S-17: writes a run stopped by a cancel as Cancelled, with what the job found', async () => {
+    const { outcomes, scans, logger } = recorder(true);
+    const stop = new StopRun('cancelled');
+    stop.partial = {
+      summary: { info: 1, low: 0, medium: 0, high: 0, critical: 0 },
+      findings: [],
+      tls: null,
+      http: null,
+    } as never;
+    await outcomes.record(attempt(), stop, 0.1);
+    expect(scans.cancelled).toHaveBeenCalledWith('a', 1, 'w', stop.partial);
+    expect(scans.release).not.toHaveBeenCalled();
+    expect(events(logger.info)).toEqual(['scan.cancelled']);
   });
 
   it('writes a failure with its reason', async () => {

@@ -49,6 +49,10 @@ export class AttemptOutcomeRecorder {
       );
       return;
     }
+    if (outcome instanceof StopRun && outcome.reason === 'cancelled') {
+      await this.cancelled(attempt, outcome, seconds);
+      return;
+    }
     if (outcome instanceof StopRun) {
       await this.release(attempt, seconds);
       return;
@@ -62,13 +66,13 @@ export class AttemptOutcomeRecorder {
         outcome.status === ScanStatus.Complete
           ? this.scans.complete(
               scan.scanId,
-              scan.attempt,
+              scan.seq,
               this.workerId,
               outcome.result ?? null,
             )
           : this.scans.fail(
               scan.scanId,
-              scan.attempt,
+              scan.seq,
               this.workerId,
               outcome.error,
               outcome.result ?? null,
@@ -116,6 +120,42 @@ export class AttemptOutcomeRecorder {
       );
   }
 
+  // S-17: the run stopped because a cancel was asked for: Cancelled, with what the job found.
+  private async cancelled(
+    attempt: Attempt,
+    stop: StopRun,
+    seconds: number,
+  ): Promise<void> {
+    const { scan } = attempt;
+    const written = await this.retry.write(
+      () =>
+        this.scans.cancelled(
+          scan.scanId,
+          scan.seq,
+          this.workerId,
+          stop.partial,
+        ),
+      attempt,
+    );
+    this.metrics.finished.inc({ status: ScanStatus.Cancelled });
+    this.metrics.duration.observe({ outcome: ScanStatus.Cancelled }, seconds);
+    this.logger.info(
+      {
+        event: 'scan.cancelled',
+        scanId: scan.scanId,
+        attempt: scan.attempt,
+        workerId: this.workerId,
+        from: ScanStatus.Running,
+        to: ScanStatus.Cancelled,
+        written: written === true,
+        ...(stop.partial ? { findings: stop.partial.summary } : {}),
+      },
+      written
+        ? 'scan cancelled by request while running'
+        : 'cancel not recorded: the attempt had passed on, or the store did not answer in time',
+    );
+  }
+
   // S-16: a transient failure with attempts left: the scan waits in the queue until `retryAt`.
   private async retryLater(
     attempt: Attempt,
@@ -126,7 +166,7 @@ export class AttemptOutcomeRecorder {
     const { scan } = attempt;
     const queued = await this.retry.write(
       () =>
-        this.scans.release(scan.scanId, scan.attempt, this.workerId, {
+        this.scans.release(scan.scanId, scan.seq, this.workerId, {
           nextAttemptAt: retryAt,
           error,
         }),
@@ -161,7 +201,7 @@ export class AttemptOutcomeRecorder {
   ): Promise<void> {
     const { scan } = attempt;
     const released = await this.retry.write(
-      () => this.scans.release(scan.scanId, scan.attempt, this.workerId),
+      () => this.scans.release(scan.scanId, scan.seq, this.workerId),
       attempt,
     );
     this.metrics.released.inc();

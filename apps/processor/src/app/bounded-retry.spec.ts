@@ -6,6 +6,8 @@ function attempt(leaseMs: number): Attempt {
   const scan: ClaimedScan = {
     scanId: 'a',
     attempt: 2,
+    seq: 2,
+    runAttempt: 2,
     kind: 'simulated',
     target: null,
     leaseUntil: new Date(Date.now() + leaseMs),

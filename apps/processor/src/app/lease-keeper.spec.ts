@@ -24,6 +24,8 @@ function leasedRun(leaseMs: number): LeasedRun {
   const scan: ClaimedScan = {
     scanId: 'a',
     attempt: 1,
+    seq: 1,
+    runAttempt: 1,
     kind: 'simulated',
     target: null,
     leaseUntil: new Date(Date.now() + leaseMs),
@@ -53,7 +55,10 @@ function keeper(renewLease: jest.Mock, leaseMs = 150) {
 describe('LeaseKeeper', () => {
   it('renews at a third of the lease and moves the lease on', async () => {
     const renewed = new Date(Date.now() + 10_000);
-    const renewLease = jest.fn(async () => renewed);
+    const renewLease = jest.fn(async () => ({
+      leaseUntil: renewed,
+      cancelRequested: false,
+    }));
     const { leases } = keeper(renewLease);
     const run = leasedRun(150);
     const renewal = leases.keep(run);
@@ -62,6 +67,20 @@ describe('LeaseKeeper', () => {
     expect(renewLease).toHaveBeenCalledWith('a', 1, 'w', 150);
     expect(run.leaseUntil).toBe(renewed);
     expect(run.controller.signal.aborted).toBe(false);
+  });
+
+  it('S-17: aborts the run as cancelled when the renewal finds a cancel asked for', async () => {
+    const renewed = new Date(Date.now() + 10_000);
+    const { leases } = keeper(
+      jest.fn(async () => ({ leaseUntil: renewed, cancelRequested: true })),
+    );
+    const run = leasedRun(150);
+    const renewal = leases.keep(run);
+    await until(() => run.controller.signal.aborted);
+    await renewal.stop();
+    expect(run.controller.signal.reason).toBeInstanceOf(StopRun);
+    expect(run.controller.signal.reason).toMatchObject({ reason: 'cancelled' });
+    expect(run.leaseUntil).toBe(renewed);
   });
 
   it('aborts the run when the renewal finds the attempt superseded', async () => {
@@ -114,7 +133,10 @@ describe('LeaseKeeper', () => {
     const renewLease = jest.fn(async () => {
       await sleep(40);
       settled = true;
-      return new Date(Date.now() + 10_000);
+      return {
+        leaseUntil: new Date(Date.now() + 10_000),
+        cancelRequested: false,
+      };
     });
     const { leases } = keeper(renewLease);
     const renewal = leases.keep(leasedRun(150));

@@ -41,14 +41,14 @@ export class LeaseKeeper {
         return;
       }
       try {
-        const leaseUntil = await this.scans.renewLease(
+        const renewed = await this.scans.renewLease(
           scan.scanId,
-          scan.attempt,
+          scan.seq,
           this.workerId,
           this.leaseMs,
         );
         const landedAt = Date.now();
-        if (!leaseUntil)
+        if (!renewed)
           controller.abort(
             new StopRun('lease-lost', {
               cause: 'renewal found a later entry in the attempt log',
@@ -62,7 +62,14 @@ export class LeaseKeeper {
               renewedAt: new Date(landedAt).toISOString(),
             }),
           );
-        else run.leaseUntil = leaseUntil;
+        else {
+          run.leaseUntil = renewed.leaseUntil;
+          // S-17: the job's signal fires; the run ends Cancelled with what it found.
+          if (renewed.cancelRequested)
+            controller.abort(
+              new StopRun('cancelled', { cause: 'a cancel was asked for' }),
+            );
+        }
       } catch (error) {
         this.logger.warn(
           {

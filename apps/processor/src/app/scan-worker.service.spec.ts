@@ -57,6 +57,8 @@ function claim(scanId: string): ClaimedScan {
   return {
     scanId,
     attempt: 1,
+    seq: 1,
+    runAttempt: 1,
     kind: 'simulated',
     target: null,
     leaseUntil: new Date(Date.now() + 300),
@@ -79,7 +81,10 @@ function fakeRepository(
     release: [] as string[],
     renew: 0,
   };
-  let renewResult: Date | null | undefined;
+  let renewResult:
+    | { leaseUntil: Date; cancelRequested: boolean }
+    | null
+    | undefined;
   const summary = { Accepted: 0, Running: 0, Complete: 0, Failed: 0, total: 0 };
   const repository = {
     prepare: jest.fn(async () => 0),
@@ -96,7 +101,7 @@ function fakeRepository(
     renewLease: jest.fn(async () => {
       calls.renew++;
       return renewResult === undefined
-        ? new Date(Date.now() + 300)
+        ? { leaseUntil: new Date(Date.now() + 300), cancelRequested: false }
         : renewResult;
     }),
     complete: jest.fn(
@@ -213,7 +218,9 @@ describe('ScanWorkerService', () => {
     expect(calls.fail).toEqual([]);
 
     // On the last attempt allowed, the same failure is final, with its class.
-    const last = fakeRepository([{ ...claim('s'), attempt: 2 }]);
+    const last = fakeRepository([
+      { ...claim('s'), attempt: 2, seq: 2, runAttempt: 2 },
+    ]);
     const final = new ScanWorkerService(
       last.repository,
       config({ MAX_ATTEMPTS: 2 }),
@@ -334,7 +341,7 @@ describe('ScanWorkerService', () => {
     // returns a fresh date, but lands after the lease it was meant to extend had passed.
     const renewLease = jest.fn(async () => {
       await sleep(250);
-      return new Date(Date.now() + 300);
+      return { leaseUntil: new Date(Date.now() + 300), cancelRequested: false };
     });
     const { repository, calls } = fakeRepository([claim('a')], {
       renewLease,

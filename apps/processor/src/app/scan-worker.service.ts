@@ -294,7 +294,7 @@ export class ScanWorkerService
   }
 
   private start(scan: ClaimedScan): void {
-    const key = `${scan.scanId}:${scan.attempt}`;
+    const key = `${scan.scanId}:${scan.seq}`;
     const controller = new AbortController();
     const run: RunningScan = {
       scan,
@@ -345,7 +345,7 @@ export class ScanWorkerService
       else if (error instanceof ScanJobError) {
         // S-16: a passing failure is retried after a back-off while attempts are left.
         const retry =
-          error.retryable && scan.attempt < this.config.MAX_ATTEMPTS;
+          error.retryable && scan.runAttempt < this.config.MAX_ATTEMPTS;
         outcome = {
           status: ScanStatus.Failed,
           error: error.message,
@@ -355,7 +355,7 @@ export class ScanWorkerService
             ? {
                 retryAt: new Date(
                   Date.now() +
-                    retryDelayMs(scan.attempt, {
+                    retryDelayMs(scan.runAttempt, {
                       baseMs: this.config.RETRY_BASE_MS,
                       maxMs: this.config.RETRY_MAX_MS,
                     }),

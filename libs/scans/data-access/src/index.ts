@@ -3,6 +3,7 @@ export * from './lib/scan-attempt.schema';
 export * from './lib/scan-attempt.view';
 export * from './lib/scan-claim.repository';
 export * from './lib/scan-claim.types';
+export * from './lib/scan-control.repository';
 export * from './lib/scan-counter.schema';
 export * from './lib/scan-counters';
 export * from './lib/scan-cursor';

@@ -5,6 +5,8 @@ import { simulatedScanJob } from './simulated.job';
 const scan: ClaimedScan = {
   scanId: 's',
   attempt: 1,
+  seq: 1,
+  runAttempt: 1,
   kind: 'simulated',
   target: null,
   leaseUntil: new Date(),

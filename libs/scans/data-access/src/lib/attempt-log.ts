@@ -7,8 +7,18 @@ export function attemptKey(scanId: string, seq: number): string {
   return `${scanId}:${seq}`;
 }
 
+// S-17: the entry that asks the worker holding the claim at `seq` to stop.
+export function cancelKey(scanId: string, seq: number): string {
+  return `${attemptKey(scanId, seq)}:cancel`;
+}
+
 export type EndOutcome =
   | { status: ScanStatus.Complete; result?: ScanResult | null }
+  | {
+      status: ScanStatus.Cancelled;
+      error: string;
+      result?: ScanResult | null;
+    }
   | {
       status: ScanStatus.Failed;
       error: string;
@@ -16,29 +26,29 @@ export type EndOutcome =
       result?: ScanResult | null;
     };
 
-// The end of `attempt`, at seq attempt + 1 (ADR 0002): written by the worker that ran it, or by
-// the poll that found its last lease expired with no attempts left.
+// The end that follows the entry at `afterSeq` (ADR 0002): written by the worker that ran
+// `attempt`, by the poll that found its last lease expired with no attempts left, or by a
+// cancel (S-17).
 export function endEntry(
   scanId: string,
+  afterSeq: number,
   attempt: number,
   workerId: string,
   outcome: EndOutcome,
   at: Date,
 ): ScanAttempt {
   return {
-    _id: attemptKey(scanId, attempt + 1),
+    _id: attemptKey(scanId, afterSeq + 1),
     scanId,
-    seq: attempt + 1,
+    seq: afterSeq + 1,
     kind: 'end',
     attempt,
     workerId,
     at,
     status: outcome.status,
-    ...(outcome.status === ScanStatus.Failed
-      ? {
-          error: outcome.error,
-          ...(outcome.errorClass ? { errorClass: outcome.errorClass } : {}),
-        }
+    ...(outcome.status !== ScanStatus.Complete ? { error: outcome.error } : {}),
+    ...(outcome.status === ScanStatus.Failed && outcome.errorClass
+      ? { errorClass: outcome.errorClass }
       : {}),
     ...(outcome.result ? { result: outcome.result } : {}),
   };
@@ -59,6 +69,20 @@ export class AttemptLog {
       .findOne({ _id: attemptKey(scanId, seq) })
       .lean<ScanAttempt>()
       .exec();
+  }
+
+  // S-17: the cancel asked of the claim at `seq`, if any.
+  cancelOf(scanId: string, seq: number): Promise<ScanAttempt | null> {
+    return this.entries
+      .findOne({ _id: cancelKey(scanId, seq) })
+      .lean<ScanAttempt>()
+      .exec();
+  }
+
+  async cancelRequested(scanId: string, seq: number): Promise<boolean> {
+    return (
+      (await this.entries.exists({ _id: cancelKey(scanId, seq) })) !== null
+    );
   }
 
   async exists(scanId: string, seq: number): Promise<boolean> {

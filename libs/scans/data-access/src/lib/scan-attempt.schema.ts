@@ -3,7 +3,11 @@ import { ScanResult, ScanStatus } from '@gatehouse/shared/contracts';
 import { Schema as MongooseSchema } from 'mongoose';
 import type { HydratedDocument } from 'mongoose';
 
-export type ScanAttemptKind = 'claim' | 'end';
+// claim, end: ADR 0002. retry (S-17): a finished scan queued again; it takes a seq like the
+// others, so exactly one of a retry and anything else decides what follows an end. cancel
+// (S-17): asks the worker holding a live claim to stop; keyed `<scanId>:<seq>:cancel` beside the
+// claim it names, so it never takes a seq.
+export type ScanAttemptKind = 'claim' | 'end' | 'cancel' | 'retry';
 
 // One entry of a scan's append-only history, keyed `<scanId>:<seq>`. Inserting under a unique
 // _id is the one write that is atomic on MongoDB and on FerretDB 1.x alike, so whoever inserts
@@ -19,12 +23,23 @@ export class ScanAttempt {
   @Prop({ type: Number, required: true })
   seq!: number;
 
-  @Prop({ type: String, required: true, enum: ['claim', 'end'] })
+  @Prop({
+    type: String,
+    required: true,
+    enum: ['claim', 'end', 'cancel', 'retry'],
+  })
   kind!: ScanAttemptKind;
 
-  // For a claim, the attempt it starts (= seq); for an end, the attempt it ends (= seq - 1).
+  // For a claim, the attempt it starts; for an end, the attempt it ends (its claim is at seq - 1);
+  // for a cancel, the attempt it stops; for a retry, the last attempt before it. Equal to the
+  // claim's seq until a scan is retried: a retry takes a seq but starts no attempt.
   @Prop({ type: Number, required: true })
   attempt!: number;
+
+  // Claims only, when not 1: the first attempt of this run (the one after the latest retry),
+  // from which MAX_ATTEMPTS counts.
+  @Prop({ type: Number })
+  runFrom?: number;
 
   @Prop({ type: String, required: true })
   workerId!: string;
@@ -50,8 +65,11 @@ export class ScanAttempt {
   nextAttemptAt?: Date;
 
   // Ends only.
-  @Prop({ type: String, enum: [ScanStatus.Complete, ScanStatus.Failed] })
-  status?: ScanStatus.Complete | ScanStatus.Failed;
+  @Prop({
+    type: String,
+    enum: [ScanStatus.Complete, ScanStatus.Failed, ScanStatus.Cancelled],
+  })
+  status?: ScanStatus.Complete | ScanStatus.Failed | ScanStatus.Cancelled;
 
   @Prop({ type: String })
   error?: string;

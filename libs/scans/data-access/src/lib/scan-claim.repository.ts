@@ -8,7 +8,13 @@ import {
 import type { Model } from 'mongoose';
 import { AttemptLog, EndOutcome, endEntry } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';
-import { Candidate, HeldAttempts, heldKey, ScanClaimer } from './scan-claimer';
+import {
+  Candidate,
+  HeldAttempts,
+  HeldClaim,
+  heldKey,
+  ScanClaimer,
+} from './scan-claimer';
 import { OpenScan, ScanProjector } from './scan-projector';
 import { ScanLease } from './scan-lease.schema';
 import { isFerretDb } from './guarded-update';
@@ -163,36 +169,40 @@ export class ScanClaimRepository {
     );
   }
 
-  // Extends the lease of an attempt this worker holds. Null means the attempt is lost: a later
-  // entry exists in the log, so the worker must stop and write nothing more.
+  // Extends the lease of the claim at `seq` (the claimed scan's `seq`), which this worker holds.
+  // Null means the attempt is lost: a later entry exists in the log, so the worker must stop
+  // and write nothing more. `cancelRequested` (S-17): an operator asked for the scan to stop.
   async renewLease(
     scanId: string,
-    attempt: number,
+    seq: number,
     workerId: string,
     leaseMs: number,
-  ): Promise<Date | null> {
+  ): Promise<{ leaseUntil: Date; cancelRequested: boolean } | null> {
     return guardStore(() =>
       inStoreOperation('renew', async () => {
         const leaseUntil = new Date(Date.now() + leaseMs);
         if (
-          !(await this.log.updateOwnClaim(scanId, attempt, workerId, {
+          !(await this.log.updateOwnClaim(scanId, seq, workerId, {
             leaseUntil,
           })) ||
-          (await this.log.exists(scanId, attempt + 1))
+          (await this.log.exists(scanId, seq + 1))
         ) {
-          this.held.delete(heldKey(scanId, attempt, workerId));
+          this.held.delete(heldKey(scanId, seq, workerId));
           return null;
         }
-        const claim = await this.log.get(scanId, attempt);
+        const [claim, cancelRequested] = await Promise.all([
+          this.log.get(scanId, seq),
+          this.log.cancelRequested(scanId, seq),
+        ]);
         // The owner re-projects its whole claim: it is the only writer of a live claim's view,
         // so this also mends a view or queue entry that a stale write-back rolled back.
-        const scan = await this.openScanOf(scanId, attempt, workerId);
+        const scan = await this.openScanOf(scanId, seq, workerId);
         const current =
           claim !== null &&
           scan !== null &&
           (await this.projector.claim({ ...claim, leaseUntil }, scan, false));
-        if (current) return leaseUntil;
-        this.held.delete(heldKey(scanId, attempt, workerId));
+        if (current) return { leaseUntil, cancelRequested };
+        this.held.delete(heldKey(scanId, seq, workerId));
         return null;
       }),
     );
@@ -200,11 +210,11 @@ export class ScanClaimRepository {
 
   complete(
     scanId: string,
-    attempt: number,
+    seq: number,
     workerId: string,
     result: ScanResult | null = null,
   ): Promise<boolean> {
-    return this.finish(scanId, attempt, workerId, {
+    return this.finish(scanId, seq, workerId, {
       status: ScanStatus.Complete,
       result,
     });
@@ -212,17 +222,31 @@ export class ScanClaimRepository {
 
   fail(
     scanId: string,
-    attempt: number,
+    seq: number,
     workerId: string,
     error: string,
     result: ScanResult | null = null,
     errorClass?: 'transient' | 'permanent',
   ): Promise<boolean> {
-    return this.finish(scanId, attempt, workerId, {
+    return this.finish(scanId, seq, workerId, {
       status: ScanStatus.Failed,
       error,
       result,
       ...(errorClass ? { errorClass } : {}),
+    });
+  }
+
+  // S-17: the worker stopped its run because a cancel was asked for; keeps what it found.
+  cancelled(
+    scanId: string,
+    seq: number,
+    workerId: string,
+    result: ScanResult | null = null,
+  ): Promise<boolean> {
+    return this.finish(scanId, seq, workerId, {
+      status: ScanStatus.Cancelled,
+      error: 'cancelled by request while running',
+      result,
     });
   }
 
@@ -247,14 +271,14 @@ export class ScanClaimRepository {
   // `retry.nextAttemptAt`, and the claim records the error and its class.
   async release(
     scanId: string,
-    attempt: number,
+    seq: number,
     workerId: string,
     retry?: { nextAttemptAt: Date; error: string },
   ): Promise<boolean> {
     return guardStore(() =>
       inStoreOperation(retry ? 'retry' : 'release', async () => {
         if (
-          !(await this.log.updateOwnClaim(scanId, attempt, workerId, {
+          !(await this.log.updateOwnClaim(scanId, seq, workerId, {
             leaseUntil: new Date(),
             released: true,
             ...(retry
@@ -265,14 +289,20 @@ export class ScanClaimRepository {
                 }
               : {}),
           })) ||
-          (await this.log.exists(scanId, attempt + 1))
+          (await this.log.exists(scanId, seq + 1))
         )
           return false;
-        const scan = await this.openScanOf(scanId, attempt, workerId);
+        const scan = await this.heldClaimOf(scanId, seq, workerId);
         const released =
           scan !== null &&
-          (await this.projector.release(attempt, workerId, scan, retry));
-        this.held.delete(heldKey(scanId, attempt, workerId));
+          (await this.projector.release(
+            seq,
+            scan.attempt,
+            workerId,
+            scan,
+            retry,
+          ));
+        this.held.delete(heldKey(scanId, seq, workerId));
         if (released) {
           this.counters.change(ScanStatus.Running, ScanStatus.Accepted);
           await this.counters.flush();
@@ -282,39 +312,37 @@ export class ScanClaimRepository {
     );
   }
 
-  // Appends the end of `attempt` at seq attempt+1. Exactly one of this and a reclaim of the
+  // Appends the end of the claim at `seq` at seq + 1. Exactly one of this and a reclaim of the
   // next attempt can win that seq, so a late write from a lost attempt is ignored (S-6).
   private finish(
     scanId: string,
-    attempt: number,
+    seq: number,
     workerId: string,
     outcome: EndOutcome,
   ): Promise<boolean> {
     return guardStore(() =>
       inStoreOperation('finish', async () => {
-        // An attempt this process claimed needs no check that it is this worker's claim.
-        const held = this.held.get(heldKey(scanId, attempt, workerId));
-        const claim = held ? null : await this.log.get(scanId, attempt);
-        if (
-          !held &&
-          (!claim || claim.kind !== 'claim' || claim.workerId !== workerId)
-        )
-          return false;
-        const end = endEntry(scanId, attempt, workerId, outcome, new Date());
-        const viewId =
-          (held ?? (await this.openScanOf(scanId, attempt, workerId)))
-            ?.viewId ?? null;
+        const scan = await this.heldClaimOf(scanId, seq, workerId);
+        if (!scan) return false;
+        const end = endEntry(
+          scanId,
+          seq,
+          scan.attempt,
+          workerId,
+          outcome,
+          new Date(),
+        );
         let recorded: ScanAttempt = end;
         if (!(await this.log.append(end))) {
           // A retry whose first try did land (its reply was lost) finds its own entry: a win.
-          const existing = await this.log.get(scanId, attempt + 1);
+          const existing = await this.log.get(scanId, seq + 1);
           if (!existing || !isSameEnd(existing, end)) return false;
           recorded = existing;
         }
         // A scan is only in the waiting queue while no live claim holds it; a stray entry
         // left by a crashed release is removed by the poll that meets it.
-        await this.projector.end(recorded, viewId, { leaseOnly: true });
-        this.held.delete(heldKey(scanId, attempt, workerId));
+        await this.projector.end(recorded, scan.viewId, { leaseOnly: true });
+        this.held.delete(heldKey(scanId, seq, workerId));
         this.counters.change(ScanStatus.Running, outcome.status);
         await this.counters.flush();
         return true;
@@ -322,13 +350,29 @@ export class ScanClaimRepository {
     );
   }
 
+  // The claim at `seq` as this worker holds it, with its scan: from memory when this process
+  // claimed it, else checked against the log (the claim must be this worker's).
+  private async heldClaimOf(
+    scanId: string,
+    seq: number,
+    workerId: string,
+  ): Promise<HeldClaim | null> {
+    const held = this.held.get(heldKey(scanId, seq, workerId));
+    if (held) return held;
+    const claim = await this.log.get(scanId, seq);
+    if (!claim || claim.kind !== 'claim' || claim.workerId !== workerId)
+      return null;
+    const scan = await this.projector.openScanOf(scanId);
+    return scan && { ...scan, attempt: claim.attempt };
+  }
+
   private async openScanOf(
     scanId: string,
-    attempt: number,
+    seq: number,
     workerId: string,
   ): Promise<OpenScan | null> {
     return (
-      this.held.get(heldKey(scanId, attempt, workerId)) ??
+      this.held.get(heldKey(scanId, seq, workerId)) ??
       (await this.projector.openScanOf(scanId))
     );
   }

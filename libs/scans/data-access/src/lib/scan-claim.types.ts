@@ -13,7 +13,13 @@ export interface ClaimOptions {
 
 export interface ClaimedScan {
   scanId: string;
+  // The attempt's number, as the scan shows it.
   attempt: number;
+  // Its claim's place in the attempt log: what renewals and the end are fenced by. Equal to
+  // `attempt` until the scan is retried (S-17).
+  seq: number;
+  // Its number within this run (since the latest retry), which MAX_ATTEMPTS bounds.
+  runAttempt: number;
   kind: ScanKind;
   target: string | null;
   leaseUntil: Date;

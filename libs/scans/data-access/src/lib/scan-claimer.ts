@@ -1,6 +1,6 @@
 import type { ScanCounters } from './scan-counters';
 import { ScanStatus } from '@gatehouse/shared/contracts';
-import { AttemptLog, attemptKey, endEntry } from './attempt-log';
+import { AttemptLog, attemptKey, endEntry, EndOutcome } from './attempt-log';
 import { ScanAttempt } from './scan-attempt.schema';
 import type {
   ClaimBatch,
@@ -18,11 +18,17 @@ export interface Candidate extends OpenScan {
   fromQueue: boolean;
 }
 
-// Attempts this process holds, by heldKey: the scan, for renewals and finishes without a lookup.
-export type HeldAttempts = Map<string, OpenScan>;
+// An attempt this process holds: its scan and its number.
+export interface HeldClaim extends OpenScan {
+  attempt: number;
+}
 
-export function heldKey(scanId: string, attempt: number, workerId: string) {
-  return `${attemptKey(scanId, attempt)}/${workerId}`;
+// Attempts this process holds, by heldKey: for renewals and finishes without a lookup.
+export type HeldAttempts = Map<string, HeldClaim>;
+
+// Keyed by the claim's seq in the attempt log.
+export function heldKey(scanId: string, seq: number, workerId: string) {
+  return `${attemptKey(scanId, seq)}/${workerId}`;
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -73,17 +79,27 @@ export class ScanClaimer {
   ): Promise<ClaimedScan | null> {
     // Fast path: a scan nobody has touched. Losing this insert just means another worker won.
     if (entry.fromQueue && entry.attempts === 0) {
-      const won = await this.appendClaim(entry, 1, workerId, options, false);
+      const won = await this.appendClaim(entry, 1, 1, 1, workerId, options);
       if (won) return won;
     }
     // The open-work entry may lag the log (a crash between two writes, or a write-back lost on
     // FerretDB), so decide from the log's latest entry and repair on the way.
     const last = await this.log.latest(entry._id, entry.attempts);
-    if (!last) return this.appendClaim(entry, 1, workerId, options, false);
+    if (!last) return this.appendClaim(entry, 1, 1, 1, workerId, options);
     if (last.kind === 'end') {
       await this.projector.end(last, entry.viewId);
       return null;
     }
+    // S-17: a retried scan starts a new run, with MAX_ATTEMPTS of its own.
+    if (last.kind === 'retry')
+      return this.appendClaim(
+        entry,
+        last.seq + 1,
+        last.attempt + 1,
+        last.attempt + 1,
+        workerId,
+        options,
+      );
     const now = Date.now();
     if (last.leaseUntil && last.leaseUntil.getTime() > now) {
       // A live claim is projected by its winner alone (ADR 0002); a winner that stopped before
@@ -91,47 +107,100 @@ export class ScanClaimer {
       if (entry.fromQueue) await this.projector.move(last, entry);
       return null;
     }
-    if (last.attempt >= options.maxAttempts && !last.released) {
-      const error = `lease expired on attempt ${last.attempt} of ${options.maxAttempts} (worker ${last.workerId} stopped renewing it)`;
-      const end = endEntry(
-        entry._id,
-        last.attempt,
+    // S-17: a cancel asked of an attempt whose worker stopped (or gave it back) ends the scan.
+    if (await this.log.cancelRequested(entry._id, last.seq)) {
+      await this.endAfter(
+        entry,
+        last,
         workerId,
-        { status: ScanStatus.Failed, error },
-        new Date(now),
+        {
+          status: ScanStatus.Cancelled,
+          error: 'cancelled by request',
+        },
+        last.released ? ScanStatus.Accepted : ScanStatus.Running,
       );
-      if (await this.log.append(end)) {
-        await this.projector.end(end, entry.viewId);
-        this.counters.change(ScanStatus.Running, ScanStatus.Failed);
-        exhausted.push({ scanId: entry._id, attempt: last.attempt, error });
-      }
       return null;
     }
-    return this.appendClaim(entry, last.seq + 1, workerId, options, true);
+    const runFrom = last.runFrom ?? 1;
+    if (last.attempt - runFrom + 1 >= options.maxAttempts && !last.released) {
+      const error = `lease expired on attempt ${last.attempt} of ${options.maxAttempts} (worker ${last.workerId} stopped renewing it)`;
+      if (
+        await this.endAfter(
+          entry,
+          last,
+          workerId,
+          { status: ScanStatus.Failed, error },
+          ScanStatus.Running,
+        )
+      )
+        exhausted.push({ scanId: entry._id, attempt: last.attempt, error });
+      return null;
+    }
+    return this.appendClaim(
+      entry,
+      last.seq + 1,
+      last.attempt + 1,
+      runFrom,
+      workerId,
+      options,
+      true,
+    );
+  }
+
+  // Ends the scan after `last`, a claim whose worker is gone; false when another entry won.
+  private async endAfter(
+    entry: Candidate,
+    last: ScanAttempt,
+    workerId: string,
+    outcome: EndOutcome,
+    from: ScanStatus,
+  ): Promise<boolean> {
+    const end = endEntry(
+      entry._id,
+      last.seq,
+      last.attempt,
+      workerId,
+      outcome,
+      new Date(),
+    );
+    if (!(await this.log.append(end))) return false;
+    await this.projector.end(end, entry.viewId);
+    this.counters.change(from, outcome.status);
+    return true;
   }
 
   private async appendClaim(
     entry: Candidate,
+    seq: number,
     attempt: number,
+    runFrom: number,
     workerId: string,
     options: ClaimOptions,
-    reclaimed: boolean,
+    reclaimed = false,
   ): Promise<ClaimedScan | null> {
     const at = new Date();
     const leaseUntil = new Date(at.getTime() + options.leaseMs);
     const claim: ScanAttempt = {
-      _id: attemptKey(entry._id, attempt),
+      _id: attemptKey(entry._id, seq),
       scanId: entry._id,
-      seq: attempt,
+      seq,
       kind: 'claim',
       attempt,
+      ...(runFrom !== 1 ? { runFrom } : {}),
       workerId,
       at,
       leaseUntil,
     };
     if (!(await this.log.append(claim))) return null;
-    const key = heldKey(entry._id, attempt, workerId);
-    this.held.set(key, entry);
+    const key = heldKey(entry._id, seq, workerId);
+    this.held.set(key, {
+      _id: entry._id,
+      viewId: entry.viewId,
+      target: entry.target,
+      kind: entry.kind,
+      createdAt: entry.createdAt,
+      attempt,
+    });
     if (!(await this.projector.claim(claim, entry, entry.fromQueue))) {
       // Superseded already (this process stalled past the lease): never run it.
       this.held.delete(key);
@@ -142,6 +211,8 @@ export class ScanClaimer {
     return {
       scanId: entry._id,
       attempt,
+      seq,
+      runAttempt: attempt - runFrom + 1,
       kind: entry.kind ?? 'simulated',
       target: entry.target,
       leaseUntil,

@@ -21,6 +21,9 @@ export class ScanCounter {
   @Prop({ type: Number, default: 0 })
   Failed!: number;
 
+  @Prop({ type: Number, default: 0 })
+  Cancelled!: number;
+
   @Prop({ type: Date })
   updatedAt?: Date;
 }

@@ -110,7 +110,7 @@ export class ScanProjector {
         },
       ),
     ]);
-    return this.settle(claim.scanId, claim.attempt, scan.viewId);
+    return this.settle(claim.scanId, claim.seq, scan.viewId);
   }
 
   // A claim whose winner stopped before it moved the scan out of the waiting queue: move it, so
@@ -118,13 +118,14 @@ export class ScanProjector {
   async move(claim: ScanAttempt, scan: OpenScan): Promise<void> {
     await insertIfAbsent(this.leases, leaseEntry(scan, claim));
     await this.queue.deleteOne({ _id: scan._id });
-    await this.settle(claim.scanId, claim.attempt, scan.viewId);
+    await this.settle(claim.scanId, claim.seq, scan.viewId);
   }
 
   // S-8: back to the waiting queue, then out of the leases.
   // S-16: with `retry`, the scan waits until `nextAttemptAt`, showing the error that ended the
   // attempt.
   async release(
+    seq: number,
     attempt: number,
     workerId: string,
     scan: OpenScan,
@@ -156,7 +157,7 @@ export class ScanProjector {
         },
       ),
     ]);
-    return this.settle(scan._id, attempt, scan.viewId);
+    return this.settle(scan._id, seq, scan.viewId);
   }
 
   // An end is final, so it overwrites the view. On FerretDB a concurrent stale write-back can
@@ -194,17 +195,17 @@ export class ScanProjector {
     ]);
   }
 
-  // Write, then check. A projection of attempt n that was delayed (a stalled worker; on FerretDB
+  // Write, then check. A projection of the claim at seq n that was delayed (a stalled worker; on FerretDB
   // the guard is not atomic with the write) may land over the end that followed it. Whoever ends
   // a scan appends the end before projecting it, so either the end's projection comes after this
   // write, or this check sees the end and applies it again. False when attempt n is superseded.
   private async settle(
     scanId: string,
-    attempt: number,
+    seq: number,
     viewId: Types.ObjectId | null,
   ): Promise<boolean> {
-    if (!(await this.log.exists(scanId, attempt + 1))) return true;
-    const last = await this.log.latest(scanId, attempt + 1);
+    if (!(await this.log.exists(scanId, seq + 1))) return true;
+    const last = await this.log.latest(scanId, seq + 1);
     if (last?.kind === 'end') await this.end(last, viewId);
     return false;
   }

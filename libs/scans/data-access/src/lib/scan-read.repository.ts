@@ -120,8 +120,9 @@ export class ScanReadRepository {
     });
   }
 
-  // The scan's history (O-1): claims and the end, oldest first, read by _id one entry at a time
-  // (the log's seqs have no gaps), so it costs the same however long the log of all scans is.
+  // The scan's history (O-1): claims, ends and retries, oldest first, each claim followed by the
+  // cancel asked of it (S-17). Read by _id one entry at a time (the log's seqs have no gaps), so
+  // it costs the same however long the log of all scans is.
   async history(scanId: string, limit = 100): Promise<ScanAttempt[]> {
     return guardStore(async () => {
       const entries: ScanAttempt[] = [];
@@ -129,6 +130,9 @@ export class ScanReadRepository {
         const entry = await this.log.get(scanId, seq);
         if (!entry) return entries;
         entries.push(entry);
+        if (entry.kind !== 'claim') continue;
+        const cancel = await this.log.cancelOf(scanId, seq);
+        if (cancel) entries.push(cancel);
       }
       return entries;
     });

@@ -21,6 +21,7 @@ export interface ScanRecord {
   workerId: string | null;
   leaseUntil: Date | null;
   nextAttemptAt: Date | null;
+  cancelRequestedAt: Date | null;
   result: ScanResult | null;
 }
 
@@ -40,6 +41,7 @@ export const SCAN_FIELDS = {
   workerId: 1,
   leaseUntil: 1,
   nextAttemptAt: 1,
+  cancelRequestedAt: 1,
   result: 1,
 } as const;
 
@@ -60,6 +62,7 @@ export function toScanRecord(doc: ScanRow): ScanRecord {
     workerId: doc.workerId ?? null,
     leaseUntil: doc.leaseUntil ?? null,
     nextAttemptAt: doc.nextAttemptAt ?? null,
+    cancelRequestedAt: doc.cancelRequestedAt ?? null,
     result: doc.result ?? null,
   };
   if (doc.idempotencyKey !== undefined)

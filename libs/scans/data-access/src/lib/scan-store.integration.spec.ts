@@ -18,6 +18,7 @@ import {
 } from './scan-queue-entry.schema';
 import { ScanLease, ScanLeaseSchema } from './scan-lease.schema';
 import { ScanReadRepository } from './scan-read.repository';
+import { ScanControlRepository } from './scan-control.repository';
 import { ScanStoreSetup } from './scan-store.setup';
 import { Scan, ScanSchema } from './scan.schema';
 import { scansConnectionOptions } from './scans-connection-options';
@@ -33,6 +34,7 @@ class Store {
   readonly intake: ScanIntakeRepository;
   readonly reads: ScanReadRepository;
   readonly claims: ScanClaimRepository;
+  readonly control: ScanControlRepository;
   readonly counters: ScanCounters;
 
   constructor(readonly connection: Connection) {
@@ -49,6 +51,14 @@ class Store {
     this.intake = new ScanIntakeRepository(scans, this.setup, counters);
     this.reads = new ScanReadRepository(scans, attempts, this.setup, counters);
     this.claims = new ScanClaimRepository(
+      scans,
+      attempts,
+      queue,
+      leases,
+      this.setup,
+      counters,
+    );
+    this.control = new ScanControlRepository(
       scans,
       attempts,
       queue,
@@ -287,9 +297,10 @@ describe('scan repositories against a real database', () => {
       const { scan } = await repo.create({});
       const { claimed } = await repo.claim(scan.scanId, 'w-a', opts);
       expect(claimed).toMatchObject({ attempt: 1, reclaimed: false });
-      expect(
-        await repo.renewLease(scan.scanId, 1, 'w-a', 60_000),
-      ).toBeInstanceOf(Date);
+      expect(await repo.renewLease(scan.scanId, 1, 'w-a', 60_000)).toEqual({
+        leaseUntil: expect.any(Date),
+        cancelRequested: false,
+      });
       expect(await repo.complete(scan.scanId, 1, 'w-a')).toBe(true);
       // Idempotent for its owner: a retry of the same outcome is not a lost attempt.
       expect(await repo.complete(scan.scanId, 1, 'w-a')).toBe(true);
@@ -476,6 +487,107 @@ describe('scan repositories against a real database', () => {
         attempts: 1,
       });
       expect(await fresh[0].queued()).toEqual([]);
+    });
+  });
+
+  describe('cancel and retry (S-17)', () => {
+    it('cancels a waiting scan at once, so no worker claims it; a retry queues it again', async () => {
+      const { scan } = await repo.create({ target: 'cancel-waiting.example' });
+      expect(await repo.control.cancel(scan.scanId)).toMatchObject({
+        outcome: 'cancelled',
+        scan: { status: ScanStatus.Cancelled, error: 'cancelled by request' },
+      });
+      expect(await repo.control.cancel(scan.scanId)).toMatchObject({
+        outcome: 'cancelled',
+      });
+      expect((await repo.claim(scan.scanId, 'w', opts)).claimed).toBeNull();
+      expect(await repo.queued()).not.toContain(scan.scanId);
+      expect(await repo.control.retry(scan.scanId)).toMatchObject({
+        outcome: 'queued',
+        scan: { status: ScanStatus.Accepted, error: null },
+      });
+      expect(await repo.control.retry(scan.scanId)).toMatchObject({
+        outcome: 'refused',
+      });
+      const { claimed } = await repo.claim(scan.scanId, 'w', opts);
+      // seq 1 is the cancel, 2 the retry: the first attempt's claim is seq 3.
+      expect(claimed).toMatchObject({ attempt: 1, seq: 3, runAttempt: 1 });
+      expect(await repo.complete(scan.scanId, 3, 'w')).toBe(true);
+      expect(await repo.control.cancel(scan.scanId)).toMatchObject({
+        outcome: 'refused',
+        scan: { status: ScanStatus.Complete },
+      });
+      expect((await repo.history(scan.scanId)).map((e) => e.kind)).toEqual([
+        'end',
+        'retry',
+        'claim',
+        'end',
+      ]);
+    });
+
+    it('asks the worker of a running scan to stop, and fences every write but its Cancelled', async () => {
+      const { scan } = await repo.create({ target: 'cancel-running.example' });
+      await repo.claim(scan.scanId, 'w', opts);
+      expect(await repo.control.cancel(scan.scanId)).toMatchObject({
+        outcome: 'requested',
+        scan: {
+          status: ScanStatus.Running,
+          cancelRequestedAt: expect.any(Date),
+        },
+      });
+      expect(await repo.renewLease(scan.scanId, 1, 'w', 30_000)).toEqual({
+        leaseUntil: expect.any(Date),
+        cancelRequested: true,
+      });
+      const partial = {
+        summary: { info: 0, low: 1, medium: 0, high: 0, critical: 0 },
+        findings: [],
+        tls: null,
+        http: null,
+      };
+      expect(
+        await repo.claims.cancelled(scan.scanId, 1, 'w', partial as never),
+      ).toBe(true);
+      expect(await repo.complete(scan.scanId, 1, 'w')).toBe(false);
+      expect(await repo.findById(scan.scanId)).toMatchObject({
+        status: ScanStatus.Cancelled,
+        result: partial,
+      });
+    });
+
+    it('a cancel racing the claims of four workers: exactly one wins, and nothing runs after a Cancelled', async () => {
+      for (let round = 0; round < 5; round++) {
+        const { scan } = await repo.create({ target: `race-${round}.example` });
+        const [cancel, ...claims] = await Promise.all([
+          repos[0].control.cancel(scan.scanId),
+          ...repos.map((store, i) => store.claim(scan.scanId, `w${i}`, opts)),
+        ]);
+        const won = claims.filter((c) => c.claimed !== null);
+        expect(won.length).toBeLessThanOrEqual(1);
+        if (cancel?.outcome === 'cancelled') expect(won).toHaveLength(0);
+        else {
+          expect(cancel?.outcome).toBe('requested');
+          expect(won).toHaveLength(1);
+        }
+      }
+    });
+
+    it('a retried scan gets MAX_ATTEMPTS of its own', async () => {
+      const { scan } = await repo.create({ target: 'budget.example' });
+      await repo.claim(scan.scanId, 'w', opts);
+      expect(await repo.fail(scan.scanId, 1, 'w', 'boom')).toBe(true);
+      await repo.control.retry(scan.scanId);
+      const short = { ...opts, leaseMs: 50, maxAttempts: 1 };
+      const { claimed } = await repo.claim(scan.scanId, 'w', short);
+      expect(claimed).toMatchObject({ attempt: 2, seq: 4, runAttempt: 1 });
+      await sleep(120);
+      // Its one attempt's lease expired: the run's budget (1) is spent, so it ends Failed.
+      const { exhausted } = await repo.claim(scan.scanId, 'w2', short);
+      expect(exhausted).toHaveLength(1);
+      expect(await repo.findById(scan.scanId)).toMatchObject({
+        status: ScanStatus.Failed,
+        attempts: 2,
+      });
     });
   });
 

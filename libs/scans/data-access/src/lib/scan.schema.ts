@@ -58,6 +58,10 @@ export class Scan {
   @Prop({ type: Date, default: null })
   nextAttemptAt!: Date | null;
 
+  // S-17: when a cancel of the running attempt was asked for; null otherwise.
+  @Prop({ type: Date, default: null })
+  cancelRequestedAt!: Date | null;
+
   // S-14: what the job found (summary, findings, tls, http), also when it failed part-way.
   @Prop({ type: MongooseSchema.Types.Mixed, default: null })
   result!: ScanResult | null;

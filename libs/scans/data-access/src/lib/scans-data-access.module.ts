@@ -8,6 +8,7 @@ import {
   ScanStoreOptions,
 } from './scan-store.connection';
 import { ScanClaimRepository } from './scan-claim.repository';
+import { ScanControlRepository } from './scan-control.repository';
 import { ScanCounter, ScanCounterSchema } from './scan-counter.schema';
 import { ScanCounters } from './scan-counters';
 import { ScanIntakeRepository } from './scan-intake.repository';
@@ -51,6 +52,7 @@ export class ScansDataAccessModule {
         { provide: SCAN_STORE_OPTIONS, useValue: options },
         ScanStoreConnection,
         ScanClaimRepository,
+        ScanControlRepository,
         ScanCounters,
         ScanIntakeRepository,
         ScanReadRepository,
@@ -59,6 +61,7 @@ export class ScansDataAccessModule {
       ],
       exports: [
         ScanClaimRepository,
+        ScanControlRepository,
         ScanCounters,
         ScanIntakeRepository,
         ScanReadRepository,

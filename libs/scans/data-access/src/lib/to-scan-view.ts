@@ -20,6 +20,7 @@ export function toScanView(scan: ScanRecord): ScanView {
     workerId: scan.workerId,
     leaseUntil: iso(scan.leaseUntil),
     nextAttemptAt: iso(scan.nextAttemptAt),
+    cancelRequestedAt: iso(scan.cancelRequestedAt),
     result: scan.result,
   };
 }

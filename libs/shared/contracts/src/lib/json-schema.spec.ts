@@ -42,6 +42,7 @@ describe('types derived from the schemas', () => {
         workerId?: string | null;
         leaseUntil?: string | null;
         nextAttemptAt?: string | null;
+        cancelRequestedAt?: string | null;
         result?: ScanResult | null;
       }
     >(true);
@@ -53,9 +54,10 @@ describe('types derived from the schemas', () => {
       true,
     );
     same<CreateScanRequest, { target?: string; kind?: ScanKind }>(true);
-    same<ScanAttemptListResponse['items'][number]['kind'], 'claim' | 'end'>(
-      true,
-    );
+    same<
+      ScanAttemptListResponse['items'][number]['kind'],
+      'claim' | 'end' | 'cancel' | 'retry'
+    >(true);
     same<PathPage, { total: number; paths: { path: string; count: number }[] }>(
       true,
     );

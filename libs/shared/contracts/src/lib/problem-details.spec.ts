@@ -15,6 +15,7 @@ describe('contracts', () => {
       ScanStatus.Running,
       ScanStatus.Complete,
       ScanStatus.Failed,
+      ScanStatus.Cancelled,
     ]);
     expect(new Set(GATEWAY_DECISIONS).size).toBe(5);
   });

@@ -59,6 +59,11 @@ export const SCAN_VIEW_SCHEMA = {
     workerId: nullableString,
     leaseUntil: nullableDateTime,
     nextAttemptAt: nullableDateTime,
+    cancelRequestedAt: {
+      ...nullableDateTime,
+      description:
+        'S-17: when a cancel of this running scan was asked for; its worker stops it within one lease renewal',
+    },
     result: SCAN_RESULT_SCHEMA,
   },
 } as const;
@@ -91,13 +96,14 @@ export type ScanSummaryRepairResponse = FromSchema<
   typeof SCAN_SUMMARY_REPAIR_SCHEMA
 >;
 
-// One entry of a scan's attempt log: a claim by a worker, or the end of an attempt (O-1).
+// One entry of a scan's attempt log (O-1): a claim by a worker, the end of an attempt, a
+// cancel asked of a running attempt, or a retry that queued a finished scan again (S-17).
 export const SCAN_ATTEMPT_SCHEMA = {
   type: 'object',
   required: ['seq', 'kind', 'attempt', 'workerId', 'at'],
   properties: {
     seq: COUNT_SCHEMA,
-    kind: { type: 'string', enum: ['claim', 'end'] },
+    kind: { type: 'string', enum: ['claim', 'end', 'cancel', 'retry'] },
     attempt: COUNT_SCHEMA,
     workerId: { type: 'string' },
     at: dateTime,

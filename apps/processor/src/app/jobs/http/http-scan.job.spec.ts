@@ -34,6 +34,8 @@ describe('httpScanJob (S-14, S-15)', () => {
   const scan = (target: string | null): ClaimedScan => ({
     scanId: 's',
     attempt: 1,
+    seq: 1,
+    runAttempt: 1,
     kind: 'http',
     target,
     leaseUntil: new Date(),

@@ -15,6 +15,7 @@ import {
 } from '@gatehouse/scans/target-scope';
 import { isIP } from 'node:net';
 import { ScanJob, ScanJobError } from '../../scan-job';
+import { StopRun } from '../../stop-run';
 import { fetchOnce, HopResponse } from './http-probe';
 import {
   httpFindings,
@@ -103,9 +104,13 @@ export function httpScanJob(options: HttpScanOptions): ScanJob {
       await scanTarget(targetUrl(scan.target), run, found, options, now);
       return found.result();
     } catch (error) {
-      // The worker's own abort (shutdown, lease lost) ends the run without a result.
-      if (signal.aborted) throw signal.reason;
       const result = found.result();
+      // The worker's own abort: shutdown and a lost lease record nothing; a cancel (S-17)
+      // keeps what was found.
+      if (signal.aborted) {
+        if (signal.reason instanceof StopRun) signal.reason.partial = result;
+        throw signal.reason;
+      }
       if (deadline.aborted)
         throw new ScanJobError(
           `scan deadline of ${options.timeoutMs} ms passed (SCAN_TIMEOUT_MS)`,
