@@ -76,7 +76,9 @@ describe('cancel and retry (S-17)', () => {
     db = await ensureMongoUri();
     mongoUri = databaseUri(db.uri, 'e2e_controls');
     [ingest, status] = await Promise.all([
-      startApp('ingest', { env: { MONGODB_URI: mongoUri } }),
+      startApp('ingest', {
+        env: { MONGODB_URI: mongoUri, SCAN_ALLOW: '127.0.0.1' },
+      }),
       startApp('status', { env: { MONGODB_URI: mongoUri } }),
     ]);
     // Completes the TLS handshake, then never answers the request: the scan's TLS facts are
