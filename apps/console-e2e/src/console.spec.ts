@@ -6,7 +6,10 @@ import {
   workspaceRoot,
 } from '@gatehouse/shared/testing';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { Browser, launchChromium } from './support/browser.test-helper';
@@ -281,6 +284,43 @@ describe('operator console (O-1) in a browser', () => {
       'page-1.example',
     ]);
     await page.locator('#scan-search').fill('');
+  });
+
+  it('O-1 S-17: cancels a running scan and retries it from the scan view', async () => {
+    // Accepts and never answers: the http scan stays Running until it is cancelled.
+    const tarpit = createServer(() => undefined);
+    tarpit.listen(0, '127.0.0.1');
+    await once(tarpit, 'listening');
+    const { port } = tarpit.address() as AddressInfo;
+    try {
+      await page.locator('#scan-target').fill(`http://127.0.0.1:${port}/`);
+      await page.locator('#scan-kind').selectOption('http');
+      await page.locator('#scan-submit').click();
+      await page.locator('#scan-result', { hasText: 'Queued' }).waitFor(WAIT);
+      const status = page.locator('#scan-detail-status');
+      await page
+        .locator('#scan-detail-status', { hasText: 'Running' })
+        .waitFor(WAIT);
+      expect(await page.locator('#scan-retry').isDisabled()).toBe(true);
+      await page.locator('#scan-cancel:not([disabled])').click();
+      await page
+        .locator('#scan-detail-status', { hasText: 'Cancelled' })
+        .waitFor(WAIT);
+      await page.locator('#scan-attempts tr[data-kind="cancel"]').waitFor(WAIT);
+      expect(await page.locator('#scan-cancel').isDisabled()).toBe(true);
+      await page.locator('#scan-retry:not([disabled])').click();
+      await page.locator('#scan-attempts tr[data-kind="retry"]').waitFor(WAIT);
+      expect(await status.innerText()).toMatch(/Accepted|Running/);
+      // Cancelled again, so that it holds no worker for the tests after this one.
+      await page.locator('#scan-cancel:not([disabled])').click();
+      await page
+        .locator('#scan-detail-status', { hasText: 'Cancelled' })
+        .waitFor(WAIT);
+    } finally {
+      tarpit.closeAllConnections();
+      tarpit.close();
+      await page.locator('#scan-kind').selectOption('simulated');
+    }
   });
 
   it('its own API matches its OpenAPI document, errors included (O-2)', async () => {

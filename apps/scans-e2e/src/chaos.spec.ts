@@ -124,6 +124,7 @@ describe('chaos: workers killed while they hold scans', () => {
       Running: 0,
       Complete: scans.length,
       Failed: 0,
+      Cancelled: 0,
       total: scans.length,
     };
     await waitForSummary(

@@ -191,6 +191,7 @@ describe('status: GET /scans, /scans/:id, /scans/summary', () => {
       Running: 0,
       Complete: 0,
       Failed: 0,
+      Cancelled: 0,
       total: 25,
     });
   });

@@ -180,6 +180,29 @@ export class ConsoleApiController {
     return { scan: scan.value, attempts: items };
   }
 
+  // S-17: cancel or retry, relayed to status; its 409 for a scan in the wrong state stays a 409.
+  @Post('scans/:id/cancel')
+  @HttpCode(HttpStatus.OK)
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'Cancel a scan through status (S-17)' })
+  @ApiJsonResponse(200, 'The scan after the cancel', schemaRef('ScanView'))
+  @ApiProblemResponses(400, 404, 409, 502, 503)
+  cancel(@Param('id') raw: string): Promise<unknown> {
+    return this.control(raw, 'cancel');
+  }
+
+  @Post('scans/:id/retry')
+  @HttpCode(HttpStatus.OK)
+  @Header('cache-control', 'no-store')
+  @ApiOperation({
+    summary: 'Retry a Failed or Cancelled scan through status (S-17)',
+  })
+  @ApiJsonResponse(200, 'The scan, queued again', schemaRef('ScanView'))
+  @ApiProblemResponses(400, 404, 409, 502, 503)
+  retry(@Param('id') raw: string): Promise<unknown> {
+    return this.control(raw, 'retry');
+  }
+
   @Post('scans')
   @HttpCode(HttpStatus.ACCEPTED)
   @Header('cache-control', 'no-store')
@@ -229,6 +252,12 @@ export class ConsoleApiController {
         ...(key === undefined ? {} : { 'idempotency-key': key }),
       },
       body: JSON.stringify(request),
+    });
+  }
+
+  private control(raw: string, action: 'cancel' | 'retry'): Promise<unknown> {
+    return this.apps.json('status', `/scans/${scanId(raw)}/${action}`, {
+      method: 'POST',
     });
   }
 

@@ -392,6 +392,15 @@ async function refreshDetail(): Promise<void> {
     status.textContent =
       detail.scan.status + (detail.scan.error ? ` (${detail.scan.error})` : '');
     status.className = `status-${detail.scan.status}`;
+    // S-17: cancel while waiting or running (once asked, it waits for the worker); retry once
+    // Failed or Cancelled.
+    const state = detail.scan.status;
+    ($('scan-cancel') as HTMLButtonElement).disabled =
+      !(state === 'Accepted' || state === 'Running') ||
+      Boolean(detail.scan.cancelRequestedAt);
+    ($('scan-retry') as HTMLButtonElement).disabled = !(
+      state === 'Failed' || state === 'Cancelled'
+    );
     $('scan-attempts').replaceChildren(
       ...(detail.attempts ?? []).map((entry) => {
         const outcome =
@@ -403,7 +412,11 @@ async function refreshDetail(): Promise<void> {
                 : entry.leaseUntil
                   ? new Date(entry.leaseUntil).toLocaleTimeString()
                   : '–'
-            : `${entry.status ?? ''}${entry.error ? `: ${entry.error}` : ''}`;
+            : entry.kind === 'cancel'
+              ? 'cancel asked'
+              : entry.kind === 'retry'
+                ? 'queued again'
+                : `${entry.status ?? ''}${entry.error ? `: ${entry.error}` : ''}`;
         const tr = row([
           cell(String(entry.seq ?? '')),
           cell(entry.kind),
@@ -583,6 +596,21 @@ function idempotencyKey(): string {
   // crypto.randomUUID needs a secure context; the console may be served over plain HTTP.
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// S-17: the selected scan's Cancel and Retry buttons.
+for (const action of ['cancel', 'retry'] as const) {
+  $(`scan-${action}`).addEventListener('click', () => {
+    if (!selected) return;
+    const button = $(`scan-${action}`) as HTMLButtonElement;
+    button.disabled = true;
+    void api<ScanView>(`/api/scans/${selected}/${action}`, { method: 'POST' })
+      .then(() => {
+        showError('scan-detail-error', null);
+        return refresh();
+      })
+      .catch((error: unknown) => showError('scan-detail-error', error));
+  });
 }
 
 $('scan-form').addEventListener('submit', (event) => {
