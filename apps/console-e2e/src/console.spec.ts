@@ -364,6 +364,21 @@ describe('operator console (O-1) in a browser', () => {
     expect(missing.status).toBe(404);
     expect(missing.json()).toMatchObject({ title: 'Not Found', app: 'status' });
     expect(missing.json()).not.toHaveProperty('scanStatus');
+    // S-17: status's 400 and 404 pass on; so does its 409, tried in the browser above.
+    expect(
+      (
+        await doc.fetchChecked(`${base}/api/scans/nope/cancel`, {
+          method: 'POST',
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await doc.fetchChecked(`${base}/api/scans/${randomUUID()}/retry`, {
+          method: 'POST',
+        })
+      ).status,
+    ).toBe(404);
     expect((await post('{"target": "api.example"}')).status).toBe(202);
     expect((await post('{"target": 5}')).status).toBe(400);
     expect((await post('[1]')).status).toBe(400);

@@ -59,6 +59,8 @@ describe('OpenAPI documents (O-2): ingest and status', () => {
         'POST /scans/summary/repair',
         'GET /scans/{id}',
         'GET /scans/{id}/attempts',
+        'POST /scans/{id}/cancel',
+        'POST /scans/{id}/retry',
       ]),
     );
   });
@@ -153,6 +155,25 @@ describe('OpenAPI documents (O-2): ingest and status', () => {
       method: 'POST',
     });
     expect(repaired.status).toBe(200);
+    // S-17: a Complete scan can be neither cancelled nor retried.
+    for (const action of ['cancel', 'retry'])
+      expect(
+        (
+          await statusDoc.fetchChecked(`${base}/${scanId}/${action}`, {
+            method: 'POST',
+          })
+        ).status,
+      ).toBe(409);
+    for (const [path, code] of [
+      [`${UNKNOWN_ID}/cancel`, 404],
+      [`${UNKNOWN_ID}/retry`, 404],
+      ['not-a-uuid/cancel', 400],
+      ['not-a-uuid/retry', 400],
+    ] as const)
+      expect(
+        (await statusDoc.fetchChecked(`${base}/${path}`, { method: 'POST' }))
+          .status,
+      ).toBe(code);
     // Errors: an unknown query parameter is a described 400 on every route.
     for (const path of ['summary', UNKNOWN_ID, `${UNKNOWN_ID}/attempts`])
       expect((await statusDoc.fetchChecked(`${base}/${path}?x=1`)).status).toBe(
