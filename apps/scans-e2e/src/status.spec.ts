@@ -36,6 +36,7 @@ describe('status: GET /scans, /scans/:id, /scans/summary', () => {
     expect(Object.keys(response.body).sort()).toEqual(
       [
         'attempts',
+        'callbackUrl',
         'cancelRequestedAt',
         'createdAt',
         'error',

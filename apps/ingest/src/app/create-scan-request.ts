@@ -139,7 +139,7 @@ export function checkTargetScope(target: string, scope: ScanScope): void {
     );
 }
 
-const FIELDS = ['target', 'kind'];
+const FIELDS = ['target', 'kind', 'callbackUrl'];
 
 function parseKind(kind: unknown): ScanKind | undefined {
   if (kind === undefined || kind === null) return undefined;
@@ -172,15 +172,54 @@ export function parseCreateScanRequest(body: unknown): CreateScanRequest {
       .map((key) => JSON.stringify(key.slice(0, 40)));
     throw ProblemException.badRequest(
       'invalid-request',
-      `Unknown field(s): ${shown.join(', ')}. Only "target" and "kind" are accepted.`,
+      `Unknown field(s): ${shown.join(', ')}. Only "target", "kind" and "callbackUrl" are accepted.`,
     );
   }
   const kind = parseKind((body as { kind?: unknown }).kind);
   const target = parseTarget((body as { target?: unknown }).target);
+  const callbackUrl = parseCallbackUrl(
+    (body as { callbackUrl?: unknown }).callbackUrl,
+  );
   return {
     ...(target === undefined ? {} : { target }),
     ...(kind === undefined ? {} : { kind }),
+    ...(callbackUrl === undefined ? {} : { callbackUrl }),
   };
+}
+
+// S-19: an absolute http(s) URL without credentials, in the WHATWG parser's form.
+function parseCallbackUrl(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const refused =
+    typeof value === 'string' ? refusedCharacter(value) : undefined;
+  if (refused !== undefined)
+    throw ProblemException.badRequest(
+      'invalid-request',
+      refused.replace('"target"', '"callbackUrl"'),
+    );
+  const url =
+    typeof value === 'string' && value.trim().length <= MAX_TARGET_LENGTH
+      ? normaliseUrl(value.trim())
+      : undefined;
+  if (url === undefined || url.length > MAX_TARGET_LENGTH)
+    throw ProblemException.badRequest(
+      'invalid-request',
+      `"callbackUrl" must be an absolute http(s) URL without credentials, at most ${MAX_TARGET_LENGTH} characters long.`,
+    );
+  return url;
+}
+
+// S-19: a callback is held to the same scope as a target (S-15), by its literal form here.
+export function checkCallbackScope(
+  callbackUrl: string,
+  scope: ScanScope,
+): void {
+  const refused = scope.checkLiteral(new URL(callbackUrl).hostname);
+  if (refused !== null)
+    throw ProblemException.badRequest(
+      'callback-out-of-scope',
+      `"callbackUrl" is out of scope: ${refused}.`,
+    );
 }
 
 function parseTarget(target: unknown): string | undefined {

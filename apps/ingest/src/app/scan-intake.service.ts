@@ -47,11 +47,14 @@ export class ScanIntakeService {
     const { scan, created } = await this.scans.create({
       target: request.target,
       kind,
+      callbackUrl: request.callbackUrl,
       idempotencyKey,
     });
     if (
       !created &&
-      (!sameTarget(scan.target, request.target) || scan.kind !== kind)
+      (!sameTarget(scan.target, request.target) ||
+        scan.kind !== kind ||
+        (scan.callbackUrl ?? undefined) !== request.callbackUrl)
     ) {
       throw new ProblemException({
         status: HttpStatus.UNPROCESSABLE_ENTITY,

@@ -28,6 +28,7 @@ import {
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ScanScope } from '@gatehouse/scans/target-scope';
 import {
+  checkCallbackScope,
   checkTargetScope,
   parseCreateScanRequest,
   parseIdempotencyKey,
@@ -102,6 +103,8 @@ export class ScansController {
       );
     if (parsed.target !== undefined)
       checkTargetScope(parsed.target, this.scope);
+    if (parsed.callbackUrl !== undefined)
+      checkCallbackScope(parsed.callbackUrl, this.scope);
     const key = parseIdempotencyKey(
       req.headers['idempotency-key'] ?? idempotencyKey,
     );

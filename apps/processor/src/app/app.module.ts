@@ -10,6 +10,7 @@ import { createScanJobs } from './jobs/scan-jobs';
 import { byKind, SCAN_JOB } from './scan-job';
 import { ScanWorkerMetrics } from './scan-worker.metrics';
 import { ScanWorkerService } from './scan-worker.service';
+import { WebhookDispatcherService } from './webhooks/webhook-dispatcher.service';
 
 @Module({})
 export class AppModule {
@@ -33,6 +34,7 @@ export class AppModule {
         },
         ScanWorkerMetrics,
         ScanWorkerService,
+        WebhookDispatcherService,
       ],
     };
   }

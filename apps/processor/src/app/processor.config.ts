@@ -1,7 +1,9 @@
 import {
   ConfigError,
   ConfigOf,
+  EnvVar,
   int,
+  InvalidValue,
   num,
   serverSchema,
   str,
@@ -11,6 +13,30 @@ import {
   resolveOverridesVar,
   scanScopeSchema,
 } from '@gatehouse/scans/target-scope';
+
+const MIN_WEBHOOK_SECRET_BYTES = 24;
+
+// S-19: a Standard Webhooks signing secret, `whsec_` and base64. Its value is never echoed.
+function webhookSecret(description: string): EnvVar<string | undefined> {
+  return {
+    description,
+    default: 'unset: deliveries fail with a clear error until it is set',
+    accepts: `whsec_ and base64 of at least ${MIN_WEBHOOK_SECRET_BYTES} bytes`,
+    parse(raw) {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      const text = raw.trim();
+      const base64 = text.startsWith('whsec_') ? text.slice(6) : '';
+      if (
+        !/^[A-Za-z0-9+/]+={0,2}$/.test(base64) ||
+        Buffer.from(base64, 'base64').length < MIN_WEBHOOK_SECRET_BYTES
+      )
+        throw new InvalidValue(
+          `must be whsec_ and base64 of at least ${MIN_WEBHOOK_SECRET_BYTES} bytes`,
+        );
+      return text;
+    },
+  };
+}
 
 export const processorConfigSchema = {
   ...serverSchema(3003),
@@ -77,6 +103,27 @@ export const processorConfigSchema = {
     min: 0,
     max: 67_108_864,
   }),
+  WEBHOOK_SECRET: webhookSecret(
+    'Key that signs scan webhooks (S-19, Standard Webhooks: webhook-id, webhook-timestamp, webhook-signature)',
+  ),
+  WEBHOOK_MAX_ATTEMPTS: int('Tries at delivering one scan webhook', {
+    default: 5,
+    min: 1,
+    max: 100,
+  }),
+  WEBHOOK_TIMEOUT_MS: int(
+    'Time a callback has to answer one delivery, connection included',
+    { default: 5_000, min: 100, max: 120_000 },
+  ),
+  WEBHOOK_RETRY_BASE_MS: int(
+    'First back-off after a failed delivery; doubles per try, with full jitter',
+    { default: 1_000, min: 0, max: 3_600_000 },
+  ),
+  WEBHOOK_RETRY_MAX_MS: int('Longest back-off between deliveries', {
+    default: 300_000,
+    min: 0,
+    max: 86_400_000,
+  }),
 };
 
 export type ProcessorConfig = ConfigOf<typeof processorConfigSchema>;
@@ -93,5 +140,10 @@ export function processorConfigCheck(
     return new ConfigError('POLL_MAX_MS', 'must be >= POLL_MIN_MS');
   if (config.RETRY_MAX_MS < config.RETRY_BASE_MS)
     return new ConfigError('RETRY_MAX_MS', 'must be >= RETRY_BASE_MS');
+  if (config.WEBHOOK_RETRY_MAX_MS < config.WEBHOOK_RETRY_BASE_MS)
+    return new ConfigError(
+      'WEBHOOK_RETRY_MAX_MS',
+      'must be >= WEBHOOK_RETRY_BASE_MS',
+    );
   return null;
 }

@@ -49,6 +49,11 @@ function config(overrides: Partial<ProcessorConfig> = {}): ProcessorConfig {
     SCAN_TIMEOUT_MS: 1_000,
     SCAN_MAX_REDIRECTS: 5,
     SCAN_MAX_BODY_BYTES: 1_024,
+    WEBHOOK_SECRET: undefined,
+    WEBHOOK_MAX_ATTEMPTS: 3,
+    WEBHOOK_TIMEOUT_MS: 1_000,
+    WEBHOOK_RETRY_BASE_MS: 10,
+    WEBHOOK_RETRY_MAX_MS: 50,
     ...overrides,
   };
 }

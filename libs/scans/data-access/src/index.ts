@@ -18,6 +18,8 @@ export * from './lib/scan-store.connection';
 export * from './lib/scan-store-ready.guard';
 export * from './lib/scan-store.setup';
 export * from './lib/scan.schema';
+export * from './lib/scan-webhook.repository';
+export * from './lib/scan-webhook.schema';
 export * from './lib/scans-connection-options';
 export * from './lib/scan-write-concern';
 export * from './lib/scans-data-access.module';

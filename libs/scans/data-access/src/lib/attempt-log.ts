@@ -2,6 +2,7 @@ import { ScanResult, ScanStatus } from '@gatehouse/shared/contracts';
 import type { Model } from 'mongoose';
 import { insertIfAbsent, updateGuarded } from './guarded-update';
 import { ScanAttempt } from './scan-attempt.schema';
+import { deliveryKey } from './scan-webhook.schema';
 
 export function attemptKey(scanId: string, seq: number): string {
   return `${scanId}:${seq}`;
@@ -83,6 +84,19 @@ export class AttemptLog {
     return (
       (await this.entries.exists({ _id: cancelKey(scanId, seq) })) !== null
     );
+  }
+
+  // S-19: the tries at delivering the end at `seq` to the scan's callbackUrl, in order.
+  async deliveriesOf(scanId: string, seq: number): Promise<ScanAttempt[]> {
+    const tries: ScanAttempt[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const entry = await this.entries
+        .findOne({ _id: deliveryKey(scanId, seq, attempt) })
+        .lean<ScanAttempt>()
+        .exec();
+      if (!entry) return tries;
+      tries.push(entry);
+    }
   }
 
   async exists(scanId: string, seq: number): Promise<boolean> {

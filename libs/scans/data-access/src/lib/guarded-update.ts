@@ -10,8 +10,9 @@ export interface UpdateGuard {
   maxAttempt?: number;
   attempt?: number;
   workerId?: string;
-  // Attempt-log entries: only a claim is ever updated (its lease, or its release).
-  kind?: 'claim' | 'end';
+  // Attempt-log entries: only a claim (its lease, or its release) or a delivery (its outcome) is
+  // ever updated.
+  kind?: 'claim' | 'end' | 'delivery';
 }
 
 interface Guarded {

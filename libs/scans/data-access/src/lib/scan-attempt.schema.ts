@@ -6,8 +6,9 @@ import type { HydratedDocument } from 'mongoose';
 // claim, end: ADR 0002. retry (S-17): a finished scan queued again; it takes a seq like the
 // others, so exactly one of a retry and anything else decides what follows an end. cancel
 // (S-17): asks the worker holding a live claim to stop; keyed `<scanId>:<seq>:cancel` beside the
-// claim it names, so it never takes a seq.
-export type ScanAttemptKind = 'claim' | 'end' | 'cancel' | 'retry';
+// claim it names, so it never takes a seq. delivery (S-19): one try at posting the scan to its
+// callbackUrl after the end at `seq`, keyed `<scanId>:<seq>:delivery:<try>` (ADR 0012).
+export type ScanAttemptKind = 'claim' | 'end' | 'cancel' | 'retry' | 'delivery';
 
 // One entry of a scan's append-only history, keyed `<scanId>:<seq>`. Inserting under a unique
 // _id is the one write that is atomic on MongoDB and on FerretDB 1.x alike, so whoever inserts
@@ -26,7 +27,7 @@ export class ScanAttempt {
   @Prop({
     type: String,
     required: true,
-    enum: ['claim', 'end', 'cancel', 'retry'],
+    enum: ['claim', 'end', 'cancel', 'retry', 'delivery'],
   })
   kind!: ScanAttemptKind;
 
@@ -47,7 +48,7 @@ export class ScanAttempt {
   @Prop({ type: Date, required: true })
   at!: Date;
 
-  // Claims only. Written by the claiming worker alone, so FerretDB's read-then-write-back update
+  // Claims and deliveries. Written by the claiming worker alone, so FerretDB's read-then-write-back update
   // cannot lose a concurrent write here.
   @Prop({ type: Date })
   leaseUntil?: Date;
@@ -77,7 +78,16 @@ export class ScanAttempt {
   // Ends only: what the job found (S-14), also when it failed part-way.
   @Prop({ type: MongooseSchema.Types.Mixed })
   result?: ScanResult;
+
+  // Deliveries only (S-19): how the try went, once it is over, and what the callback answered.
+  @Prop({ type: String, enum: ['delivered', 'failed'] })
+  outcome?: DeliveryOutcome;
+
+  @Prop({ type: Number })
+  httpStatus?: number;
 }
+
+export type DeliveryOutcome = 'delivered' | 'failed';
 
 export type ScanAttemptDocument = HydratedDocument<ScanAttempt>;
 

@@ -13,11 +13,16 @@ export function toScanAttemptView(entry: ScanAttempt): ScanAttemptView {
       ? new Date(entry.leaseUntil).toISOString()
       : null,
     released: entry.released === true,
-    status: entry.status ?? null,
+    // A delivery's status is its outcome: delivered, failed, or null while it is being made.
+    status:
+      entry.kind === 'delivery'
+        ? (entry.outcome ?? null)
+        : (entry.status ?? null),
     error: entry.error ?? null,
     errorClass: entry.errorClass ?? null,
     nextAttemptAt: entry.nextAttemptAt
       ? new Date(entry.nextAttemptAt).toISOString()
       : null,
+    httpStatus: entry.httpStatus ?? null,
   };
 }

@@ -27,6 +27,7 @@ import type {
 } from './scan-claim.types';
 import { ScanCounters } from './scan-counters';
 import { ScanStoreSetup } from './scan-store.setup';
+import { ScanWebhook } from './scan-webhook.schema';
 import { Scan } from './scan.schema';
 import { inStoreOperation } from './store-commands';
 import { guardStore } from './store-guard';
@@ -39,6 +40,7 @@ const OPEN_FIELDS = {
   createdAt: 1,
   nextAttemptAt: 1,
   attempts: 1,
+  callbackUrl: 1,
 } as const;
 
 // The processor's side: ADR 0002's claim protocol over ADR 0006's open-work collections.
@@ -55,11 +57,18 @@ export class ScanClaimRepository {
     @InjectModel(ScanQueueEntry.name)
     private readonly queue: Model<ScanQueueEntry>,
     @InjectModel(ScanLease.name) private readonly leases: Model<ScanLease>,
+    @InjectModel(ScanWebhook.name) webhooks: Model<ScanWebhook>,
     private readonly setup: ScanStoreSetup,
     private readonly counters: ScanCounters,
   ) {
     this.log = new AttemptLog(attempts);
-    this.projector = new ScanProjector(scans, queue, leases, this.log);
+    this.projector = new ScanProjector(
+      scans,
+      queue,
+      leases,
+      this.log,
+      webhooks,
+    );
     this.claimer = new ScanClaimer(
       this.log,
       this.projector,
@@ -341,7 +350,10 @@ export class ScanClaimRepository {
         }
         // A scan is only in the waiting queue while no live claim holds it; a stray entry
         // left by a crashed release is removed by the poll that meets it.
-        await this.projector.end(recorded, scan.viewId, { leaseOnly: true });
+        await this.projector.end(recorded, scan.viewId, {
+          leaseOnly: true,
+          callbackUrl: scan.callbackUrl,
+        });
         this.held.delete(heldKey(scanId, seq, workerId));
         this.counters.change(ScanStatus.Running, outcome.status);
         await this.counters.flush();

@@ -87,7 +87,9 @@ export class ScanClaimer {
     const last = await this.log.latest(entry._id, entry.attempts);
     if (!last) return this.appendClaim(entry, 1, 1, 1, workerId, options);
     if (last.kind === 'end') {
-      await this.projector.end(last, entry.viewId);
+      await this.projector.end(last, entry.viewId, {
+        callbackUrl: entry.callbackUrl,
+      });
       return null;
     }
     // S-17: a retried scan starts a new run, with MAX_ATTEMPTS of its own.
@@ -164,7 +166,9 @@ export class ScanClaimer {
       new Date(),
     );
     if (!(await this.log.append(end))) return false;
-    await this.projector.end(end, entry.viewId);
+    await this.projector.end(end, entry.viewId, {
+      callbackUrl: entry.callbackUrl,
+    });
     this.counters.change(from, outcome.status);
     return true;
   }
@@ -199,6 +203,7 @@ export class ScanClaimer {
       target: entry.target,
       kind: entry.kind,
       createdAt: entry.createdAt,
+      callbackUrl: entry.callbackUrl ?? null,
       attempt,
     });
     if (!(await this.projector.claim(claim, entry, entry.fromQueue))) {

@@ -11,6 +11,7 @@ import { ScanProjector } from './scan-projector';
 import { ScanQueueEntry } from './scan-queue-entry.schema';
 import { SCAN_FIELDS, ScanRecord, ScanRow, toScanRecord } from './scan-record';
 import { ScanStoreSetup } from './scan-store.setup';
+import { ScanWebhook } from './scan-webhook.schema';
 import { Scan } from './scan.schema';
 import { inStoreOperation } from './store-commands';
 import { guardStore } from './store-guard';
@@ -45,11 +46,18 @@ export class ScanControlRepository {
     @InjectModel(ScanQueueEntry.name)
     private readonly queue: Model<ScanQueueEntry>,
     @InjectModel(ScanLease.name) leases: Model<ScanLease>,
+    @InjectModel(ScanWebhook.name) webhooks: Model<ScanWebhook>,
     private readonly setup: ScanStoreSetup,
     private readonly counters: ScanCounters,
   ) {
     this.log = new AttemptLog(entries);
-    this.projector = new ScanProjector(scans, queue, leases, this.log);
+    this.projector = new ScanProjector(
+      scans,
+      queue,
+      leases,
+      this.log,
+      webhooks,
+    );
   }
 
   // A waiting scan (new, or waiting for a retry) ends Cancelled at once, as does one whose
@@ -59,7 +67,9 @@ export class ScanControlRepository {
     return this.control('cancel', scanId, async (view) => {
       const last = await this.log.latest(scanId, view.attempts ?? 0);
       if (last?.kind === 'end') {
-        await this.projector.end(last, view._id);
+        await this.projector.end(last, view._id, {
+          callbackUrl: view.callbackUrl,
+        });
         return last.status === ScanStatus.Cancelled ? 'cancelled' : 'refused';
       }
       const now = new Date();
@@ -78,7 +88,9 @@ export class ScanControlRepository {
           now,
         );
         if (!(await this.log.append(end))) return null;
-        await this.projector.end(end, view._id);
+        await this.projector.end(end, view._id, {
+          callbackUrl: view.callbackUrl,
+        });
         this.counters.change(
           last?.kind === 'claim' && !last.released
             ? ScanStatus.Running
@@ -124,7 +136,10 @@ export class ScanControlRepository {
         (last.status !== ScanStatus.Failed &&
           last.status !== ScanStatus.Cancelled)
       ) {
-        if (last?.kind === 'end') await this.projector.end(last, view._id);
+        if (last?.kind === 'end')
+          await this.projector.end(last, view._id, {
+            callbackUrl: view.callbackUrl,
+          });
         return 'refused';
       }
       const retry: ScanAttempt = {
@@ -173,6 +188,7 @@ export class ScanControlRepository {
       target: view.target ?? null,
       kind: view.kind ?? 'simulated',
       createdAt: view.createdAt ?? new Date(),
+      ...(view.callbackUrl ? { callbackUrl: view.callbackUrl } : {}),
       attempts: retry.attempt,
     });
     return reopened;

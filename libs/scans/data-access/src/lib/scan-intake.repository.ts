@@ -14,6 +14,8 @@ import { guardStore } from './store-guard';
 export interface CreateScanInput {
   kind?: ScanKind;
   target?: string | null;
+  // S-19: where the scan is posted when it ends.
+  callbackUrl?: string;
   idempotencyKey?: string;
 }
 
@@ -42,6 +44,7 @@ export class ScanIntakeRepository {
           kind: input.kind ?? 'simulated',
           target: input.target ?? null,
           attempts: 0,
+          callbackUrl: input.callbackUrl ?? null,
         };
         if (input.idempotencyKey !== undefined)
           doc.idempotencyKey = input.idempotencyKey;

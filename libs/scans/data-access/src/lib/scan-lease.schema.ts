@@ -21,6 +21,10 @@ export class ScanLease {
   @Prop({ type: String })
   kind?: ScanKind;
 
+  // S-19: where the scan is posted when it ends; absent for none.
+  @Prop({ type: String })
+  callbackUrl?: string | null;
+
   // The attempt the lease belongs to; the attempt log may be ahead of it, never behind.
   @Prop({ type: Number, required: true })
   attempts!: number;

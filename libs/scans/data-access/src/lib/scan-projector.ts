@@ -6,6 +6,7 @@ import { ScanAttempt } from './scan-attempt.schema';
 import { ScanLease } from './scan-lease.schema';
 import { ScanQueueEntry } from './scan-queue-entry.schema';
 import { Scan } from './scan.schema';
+import { ScanWebhook, webhookKey } from './scan-webhook.schema';
 
 const OPEN = [ScanStatus.Accepted, ScanStatus.Running];
 
@@ -16,6 +17,8 @@ export interface OpenScan {
   target: string | null;
   kind?: ScanKind;
   createdAt: Date;
+  // S-19: where the scan is posted when it ends.
+  callbackUrl?: string | null;
 }
 
 // The lease entry of a scan whose attempt `claim` started.
@@ -26,6 +29,7 @@ function leaseEntry(scan: OpenScan, claim: ScanAttempt): Partial<ScanLease> {
     target: scan.target,
     kind: scan.kind,
     createdAt: scan.createdAt,
+    ...(scan.callbackUrl ? { callbackUrl: scan.callbackUrl } : {}),
     attempts: claim.attempt,
     workerId: claim.workerId,
     leaseUntil: claim.leaseUntil,
@@ -41,23 +45,34 @@ export class ScanProjector {
     private readonly queue: Model<ScanQueueEntry>,
     private readonly leases: Model<ScanLease>,
     private readonly log: AttemptLog,
+    private readonly webhooks?: Model<ScanWebhook>,
   ) {}
 
   // Where an open scan is: its lease, else its queue entry, else (rare: an end re-applied after
   // the scan left open work) its view, found by scanId.
   async openScanOf(scanId: string): Promise<OpenScan | null> {
-    const fields = { viewId: 1, target: 1, kind: 1, createdAt: 1 };
+    const fields = {
+      viewId: 1,
+      target: 1,
+      kind: 1,
+      createdAt: 1,
+      callbackUrl: 1,
+    };
     const open =
       (await this.leases.findOne({ _id: scanId }, fields).lean<OpenScan>()) ??
       (await this.queue.findOne({ _id: scanId }, fields).lean<OpenScan>());
     if (open) return open;
     const view = await this.scans
-      .findOne({ scanId }, { _id: 1, target: 1, kind: 1, createdAt: 1 })
+      .findOne(
+        { scanId },
+        { _id: 1, target: 1, kind: 1, createdAt: 1, callbackUrl: 1 },
+      )
       .lean<{
         _id: Types.ObjectId;
         target: string | null;
         kind?: ScanKind;
         createdAt: Date;
+        callbackUrl?: string | null;
       }>();
     return view
       ? {
@@ -66,6 +81,7 @@ export class ScanProjector {
           target: view.target,
           kind: view.kind,
           createdAt: view.createdAt,
+          callbackUrl: view.callbackUrl ?? null,
         }
       : null;
   }
@@ -110,7 +126,7 @@ export class ScanProjector {
         },
       ),
     ]);
-    return this.settle(claim.scanId, claim.seq, scan.viewId);
+    return this.settle(claim.scanId, claim.seq, scan);
   }
 
   // A claim whose winner stopped before it moved the scan out of the waiting queue: move it, so
@@ -118,7 +134,7 @@ export class ScanProjector {
   async move(claim: ScanAttempt, scan: OpenScan): Promise<void> {
     await insertIfAbsent(this.leases, leaseEntry(scan, claim));
     await this.queue.deleteOne({ _id: scan._id });
-    await this.settle(claim.scanId, claim.seq, scan.viewId);
+    await this.settle(claim.scanId, claim.seq, scan);
   }
 
   // S-8: back to the waiting queue, then out of the leases.
@@ -137,6 +153,7 @@ export class ScanProjector {
       target: scan.target,
       kind: scan.kind,
       createdAt: scan.createdAt,
+      ...(scan.callbackUrl ? { callbackUrl: scan.callbackUrl } : {}),
       attempts: attempt,
       ...(retry ? { nextAttemptAt: retry.nextAttemptAt } : {}),
     });
@@ -157,16 +174,21 @@ export class ScanProjector {
         },
       ),
     ]);
-    return this.settle(scan._id, seq, scan.viewId);
+    return this.settle(scan._id, seq, scan);
   }
 
   // An end is final, so it overwrites the view. On FerretDB a concurrent stale write-back can
   // still undo it, so it is read back and re-applied (up to 3 times) before the scan leaves open
   // work: leaving last means a crash at any step leaves the scan where a poll repairs it.
+  // S-19: a scan with a callbackUrl gets its delivery, due at once, before it leaves open work,
+  // so a crash after the end leaves it where the poll that repairs the end adds it.
   async end(
     end: ScanAttempt,
     viewId: Types.ObjectId | null,
-    { leaseOnly = false } = {},
+    {
+      leaseOnly = false,
+      callbackUrl,
+    }: { leaseOnly?: boolean; callbackUrl?: string | null } = {},
   ): Promise<void> {
     if (viewId) {
       const update = {
@@ -189,6 +211,17 @@ export class ScanProjector {
           break;
       }
     }
+    if (callbackUrl && this.webhooks)
+      await insertIfAbsent(this.webhooks, {
+        _id: webhookKey(end.scanId, end.seq),
+        scanId: end.scanId,
+        endSeq: end.seq,
+        viewId,
+        url: callbackUrl,
+        attempts: 0,
+        nextAttemptAt: end.at,
+        createdAt: end.at,
+      });
     await Promise.all([
       this.leases.deleteOne({ _id: end.scanId }).exec(),
       !leaseOnly && this.queue.deleteOne({ _id: end.scanId }).exec(),
@@ -202,11 +235,12 @@ export class ScanProjector {
   private async settle(
     scanId: string,
     seq: number,
-    viewId: Types.ObjectId | null,
+    scan: OpenScan,
   ): Promise<boolean> {
     if (!(await this.log.exists(scanId, seq + 1))) return true;
     const last = await this.log.latest(scanId, seq + 1);
-    if (last?.kind === 'end') await this.end(last, viewId);
+    if (last?.kind === 'end')
+      await this.end(last, scan.viewId, { callbackUrl: scan.callbackUrl });
     return false;
   }
 }

@@ -23,6 +23,10 @@ export class ScanQueueEntry {
   @Prop({ type: String })
   kind?: ScanKind;
 
+  // S-19: where the scan is posted when it ends; absent for none.
+  @Prop({ type: String })
+  callbackUrl?: string | null;
+
   // The latest attempt number known here: 0 for a new scan, n after attempt n was released.
   @Prop({ type: Number, required: true, default: 0 })
   attempts!: number;

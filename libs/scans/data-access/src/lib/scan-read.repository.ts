@@ -121,7 +121,7 @@ export class ScanReadRepository {
   }
 
   // The scan's history (O-1): claims, ends and retries, oldest first, each claim followed by the
-  // cancel asked of it (S-17). Read by _id one entry at a time (the log's seqs have no gaps), so
+  // cancel asked of it (S-17) and each end by its webhook deliveries (S-19). Read by _id one entry at a time (the log's seqs have no gaps), so
   // it costs the same however long the log of all scans is.
   async history(scanId: string, limit = 100): Promise<ScanAttempt[]> {
     return guardStore(async () => {
@@ -130,9 +130,11 @@ export class ScanReadRepository {
         const entry = await this.log.get(scanId, seq);
         if (!entry) return entries;
         entries.push(entry);
-        if (entry.kind !== 'claim') continue;
-        const cancel = await this.log.cancelOf(scanId, seq);
-        if (cancel) entries.push(cancel);
+        if (entry.kind === 'claim') {
+          const cancel = await this.log.cancelOf(scanId, seq);
+          if (cancel) entries.push(cancel);
+        } else if (entry.kind === 'end')
+          entries.push(...(await this.log.deliveriesOf(scanId, seq)));
       }
       return entries;
     });

@@ -22,6 +22,7 @@ export interface ScanRecord {
   leaseUntil: Date | null;
   nextAttemptAt: Date | null;
   cancelRequestedAt: Date | null;
+  callbackUrl: string | null;
   result: ScanResult | null;
 }
 
@@ -42,6 +43,7 @@ export const SCAN_FIELDS = {
   leaseUntil: 1,
   nextAttemptAt: 1,
   cancelRequestedAt: 1,
+  callbackUrl: 1,
   result: 1,
 } as const;
 
@@ -63,6 +65,7 @@ export function toScanRecord(doc: ScanRow): ScanRecord {
     leaseUntil: doc.leaseUntil ?? null,
     nextAttemptAt: doc.nextAttemptAt ?? null,
     cancelRequestedAt: doc.cancelRequestedAt ?? null,
+    callbackUrl: doc.callbackUrl ?? null,
     result: doc.result ?? null,
   };
   if (doc.idempotencyKey !== undefined)

@@ -20,6 +20,8 @@ import { ScanLease, ScanLeaseSchema } from './scan-lease.schema';
 import { ScanReadRepository } from './scan-read.repository';
 import { ScanControlRepository } from './scan-control.repository';
 import { ScanStoreSetup } from './scan-store.setup';
+import { ScanWebhookRepository } from './scan-webhook.repository';
+import { ScanWebhook, ScanWebhookSchema } from './scan-webhook.schema';
 import { Scan, ScanSchema } from './scan.schema';
 import { scansConnectionOptions } from './scans-connection-options';
 import { ScanStoreUnavailableError } from './scan-store-unavailable.error';
@@ -36,18 +38,20 @@ class Store {
   readonly claims: ScanClaimRepository;
   readonly control: ScanControlRepository;
   readonly counters: ScanCounters;
+  readonly webhooks: ScanWebhookRepository;
 
   constructor(readonly connection: Connection) {
     const scans = connection.model(Scan.name, ScanSchema);
     const attempts = connection.model(ScanAttempt.name, ScanAttemptSchema);
     const queue = connection.model(ScanQueueEntry.name, ScanQueueEntrySchema);
     const leases = connection.model(ScanLease.name, ScanLeaseSchema);
+    const webhooks = connection.model(ScanWebhook.name, ScanWebhookSchema);
     const counters = new ScanCounters(
       connection.model(ScanCounter.name, ScanCounterSchema),
       scans,
     );
     this.counters = counters;
-    this.setup = new ScanStoreSetup(scans, attempts, queue, leases);
+    this.setup = new ScanStoreSetup(scans, attempts, queue, leases, webhooks);
     this.intake = new ScanIntakeRepository(scans, this.setup, counters);
     this.reads = new ScanReadRepository(scans, attempts, this.setup, counters);
     this.claims = new ScanClaimRepository(
@@ -55,6 +59,7 @@ class Store {
       attempts,
       queue,
       leases,
+      webhooks,
       this.setup,
       counters,
     );
@@ -63,8 +68,15 @@ class Store {
       attempts,
       queue,
       leases,
+      webhooks,
       this.setup,
       counters,
+    );
+    this.webhooks = new ScanWebhookRepository(
+      scans,
+      attempts,
+      webhooks,
+      this.setup,
     );
   }
 

@@ -6,6 +6,7 @@ import { ScanAttempt } from './scan-attempt.schema';
 import { insertIfAbsent } from './guarded-update';
 import { ScanLease } from './scan-lease.schema';
 import { ScanQueueEntry } from './scan-queue-entry.schema';
+import { ScanWebhook } from './scan-webhook.schema';
 import { Scan } from './scan.schema';
 import { guardStore } from './store-guard';
 
@@ -13,7 +14,13 @@ export type OpenScanRow = Pick<Scan, 'scanId' | 'status'> &
   Partial<
     Pick<
       Scan,
-      'target' | 'kind' | 'attempts' | 'createdAt' | 'leaseUntil' | 'workerId'
+      | 'target'
+      | 'kind'
+      | 'attempts'
+      | 'createdAt'
+      | 'leaseUntil'
+      | 'workerId'
+      | 'callbackUrl'
     >
   > & { _id: Types.ObjectId };
 
@@ -30,6 +37,8 @@ export class ScanStoreSetup {
     @InjectModel(ScanQueueEntry.name)
     private readonly queue: Model<ScanQueueEntry>,
     @InjectModel(ScanLease.name) private readonly leases: Model<ScanLease>,
+    @InjectModel(ScanWebhook.name)
+    private readonly webhooks: Model<ScanWebhook>,
   ) {}
 
   // Built once per process before the first use, so that a missing index fails loudly, not slowly.
@@ -40,6 +49,7 @@ export class ScanStoreSetup {
         await this.attempts.createIndexes();
         await this.queue.createIndexes();
         await this.leases.createIndexes();
+        await this.webhooks.createIndexes();
       });
       building.catch(() => (this.indexes = undefined));
       this.indexes = building;
@@ -75,6 +85,7 @@ export class ScanStoreSetup {
             kind: 1,
             attempts: 1,
             createdAt: 1,
+            callbackUrl: 1,
             workerId: 1,
             leaseUntil: 1,
           },
@@ -99,6 +110,7 @@ export class ScanStoreSetup {
       kind: scan.kind ?? 'simulated',
       attempts: scan.attempts ?? 0,
       createdAt: scan.createdAt ?? new Date(),
+      ...(scan.callbackUrl ? { callbackUrl: scan.callbackUrl } : {}),
     };
     if (scan.status !== ScanStatus.Running)
       return insertIfAbsent(this.queue, open);

@@ -58,6 +58,10 @@ export class Scan {
   @Prop({ type: Date, default: null })
   nextAttemptAt!: Date | null;
 
+  // S-19: where the scan is posted, signed, once it ends; null for none.
+  @Prop({ type: String, default: null })
+  callbackUrl!: string | null;
+
   // S-17: when a cancel of the running attempt was asked for; null otherwise.
   @Prop({ type: Date, default: null })
   cancelRequestedAt!: Date | null;

@@ -19,6 +19,8 @@ import {
 import { ScanLease, ScanLeaseSchema } from './scan-lease.schema';
 import { ScanReadRepository } from './scan-read.repository';
 import { ScanStoreSetup } from './scan-store.setup';
+import { ScanWebhookRepository } from './scan-webhook.repository';
+import { ScanWebhook, ScanWebhookSchema } from './scan-webhook.schema';
 import { Scan, ScanSchema } from './scan.schema';
 import { ScanStoreCommandMetrics } from './store-commands';
 
@@ -46,6 +48,7 @@ export class ScansDataAccessModule {
           { name: ScanQueueEntry.name, schema: ScanQueueEntrySchema },
           { name: ScanLease.name, schema: ScanLeaseSchema },
           { name: ScanCounter.name, schema: ScanCounterSchema },
+          { name: ScanWebhook.name, schema: ScanWebhookSchema },
         ]),
       ],
       providers: [
@@ -58,6 +61,7 @@ export class ScansDataAccessModule {
         ScanReadRepository,
         ScanStoreCommandMetrics,
         ScanStoreSetup,
+        ScanWebhookRepository,
       ],
       exports: [
         ScanClaimRepository,
@@ -67,6 +71,7 @@ export class ScansDataAccessModule {
         ScanReadRepository,
         ScanStoreConnection,
         ScanStoreSetup,
+        ScanWebhookRepository,
       ],
     };
   }

@@ -22,5 +22,6 @@ export function toScanView(scan: ScanRecord): ScanView {
     nextAttemptAt: iso(scan.nextAttemptAt),
     cancelRequestedAt: iso(scan.cancelRequestedAt),
     result: scan.result,
+    callbackUrl: scan.callbackUrl,
   };
 }

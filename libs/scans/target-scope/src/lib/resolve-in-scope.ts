@@ -1,5 +1,6 @@
 import * as ipaddr from 'ipaddr.js';
 import { lookup as dnsLookup } from 'node:dns/promises';
+import type { LookupFunction } from 'node:net';
 import {
   canonicalHostName,
   isAddress,
@@ -85,4 +86,14 @@ export async function resolveInScope(
     if (refused) throw new OutOfScopeError(refused);
   }
   return addresses[0];
+}
+
+// Answers every lookup with the address the scope already checked: the request never resolves
+// the name again, so a rebinding answer cannot redirect it (S-15).
+export function pinnedLookup(address: ResolvedAddress): LookupFunction {
+  return ((_hostname, options, callback) => {
+    if ((options as { all?: boolean }).all)
+      (callback as (e: null, a: ResolvedAddress[]) => void)(null, [address]);
+    else callback(null, address.address, address.family);
+  }) as LookupFunction;
 }

@@ -44,6 +44,7 @@ describe('types derived from the schemas', () => {
         nextAttemptAt?: string | null;
         cancelRequestedAt?: string | null;
         result?: ScanResult | null;
+        callbackUrl?: string | null;
       }
     >(true);
     same<ScanListResponse, { items: ScanView[]; nextCursor: string | null }>(
@@ -53,10 +54,13 @@ describe('types derived from the schemas', () => {
     same<ScanAcceptedResponse, { scanId: string; status: ScanStatus.Accepted }>(
       true,
     );
-    same<CreateScanRequest, { target?: string; kind?: ScanKind }>(true);
+    same<
+      CreateScanRequest,
+      { target?: string; kind?: ScanKind; callbackUrl?: string }
+    >(true);
     same<
       ScanAttemptListResponse['items'][number]['kind'],
-      'claim' | 'end' | 'cancel' | 'retry'
+      'claim' | 'end' | 'cancel' | 'retry' | 'delivery'
     >(true);
     same<PathPage, { total: number; paths: { path: string; count: number }[] }>(
       true,

@@ -26,6 +26,13 @@ export const CREATE_SCAN_REQUEST_SCHEMA = {
       description:
         'The job to run: simulated (the default unless DEFAULT_SCAN_KIND says otherwise) or http',
     },
+    callbackUrl: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 2048,
+      description:
+        'S-19: an http(s) URL that receives the scan, signed (Standard Webhooks), once it is Complete, Failed or Cancelled; held to the scan scope (S-15)',
+    },
   },
 } as const;
 
@@ -65,6 +72,10 @@ export const SCAN_VIEW_SCHEMA = {
         'S-17: when a cancel of this running scan was asked for; its worker stops it within one lease renewal',
     },
     result: SCAN_RESULT_SCHEMA,
+    callbackUrl: {
+      ...nullableString,
+      description: 'S-19: where the scan is posted when it ends',
+    },
   },
 } as const;
 
@@ -97,19 +108,27 @@ export type ScanSummaryRepairResponse = FromSchema<
 >;
 
 // One entry of a scan's attempt log (O-1): a claim by a worker, the end of an attempt, a
-// cancel asked of a running attempt, or a retry that queued a finished scan again (S-17).
+// cancel asked of a running attempt, a retry that queued a finished scan again (S-17), or one
+// try at delivering the scan to its callbackUrl (S-19).
 export const SCAN_ATTEMPT_SCHEMA = {
   type: 'object',
   required: ['seq', 'kind', 'attempt', 'workerId', 'at'],
   properties: {
     seq: COUNT_SCHEMA,
-    kind: { type: 'string', enum: ['claim', 'end', 'cancel', 'retry'] },
+    kind: {
+      type: 'string',
+      enum: ['claim', 'end', 'cancel', 'retry', 'delivery'],
+    },
     attempt: COUNT_SCHEMA,
     workerId: { type: 'string' },
     at: dateTime,
     leaseUntil: nullableDateTime,
     released: { type: 'boolean' },
-    status: nullableString,
+    status: {
+      ...nullableString,
+      description:
+        'Ends: Complete, Failed or Cancelled; deliveries (S-19): delivered or failed, null while the try is being made',
+    },
     error: nullableString,
     errorClass: {
       type: 'string',
@@ -117,6 +136,12 @@ export const SCAN_ATTEMPT_SCHEMA = {
       description: 'transient (retried) or permanent (S-16)',
     },
     nextAttemptAt: nullableDateTime,
+    httpStatus: {
+      type: 'integer',
+      nullable: true,
+      description:
+        'Deliveries only (S-19): the status the callback answered, null when it did not',
+    },
   },
 } as const;
 

@@ -1,8 +1,10 @@
-import type { ResolvedAddress } from '@gatehouse/scans/target-scope';
+import {
+  pinnedLookup,
+  type ResolvedAddress,
+} from '@gatehouse/scans/target-scope';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { LookupFunction } from 'node:net';
 
 export interface HopResponse {
   status: number;
@@ -12,16 +14,6 @@ export interface HopResponse {
 }
 
 export const USER_AGENT = 'Gatehouse-Scanner/1.0 (+S-14 http scan)';
-
-// Answers every lookup with the address the scope already checked: the request never resolves
-// the name again, so a rebinding answer cannot redirect it (S-15).
-export function pinnedLookup(address: ResolvedAddress): LookupFunction {
-  return ((_hostname, options, callback) => {
-    if ((options as { all?: boolean }).all)
-      (callback as (e: null, a: ResolvedAddress[]) => void)(null, [address]);
-    else callback(null, address.address, address.family);
-  }) as LookupFunction;
-}
 
 // One GET of `url` at the checked address. Reads at most `maxBodyBytes` of the body, then
 // closes the connection; follows nothing.
