@@ -32,7 +32,7 @@ function characterClass(char: string): string {
 }
 
 // Names the first refused character by its code point, never echoing it.
-function refusedCharacter(value: string): string | undefined {
+function refusedCharacter(value: string, field = 'target'): string | undefined {
   const index = value.search(REFUSED_CHARACTER);
   if (index === -1) return undefined;
   const code = value.codePointAt(index) as number;
@@ -40,7 +40,7 @@ function refusedCharacter(value: string): string | undefined {
   const position = [...value.slice(0, index)].length + 1;
   const hex = code.toString(16).toUpperCase().padStart(4, '0');
   return (
-    `"target" contains ${characterClass(char)} (U+${hex}) at character ${position}. ` +
+    `"${field}" contains ${characterClass(char)} (U+${hex}) at character ${position}. ` +
     'Control, bidirectional-formatting and invisible characters are not accepted.'
   );
 }
@@ -191,12 +191,11 @@ export function parseCreateScanRequest(body: unknown): CreateScanRequest {
 function parseCallbackUrl(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   const refused =
-    typeof value === 'string' ? refusedCharacter(value) : undefined;
+    typeof value === 'string'
+      ? refusedCharacter(value, 'callbackUrl')
+      : undefined;
   if (refused !== undefined)
-    throw ProblemException.badRequest(
-      'invalid-request',
-      refused.replace('"target"', '"callbackUrl"'),
-    );
+    throw ProblemException.badRequest('invalid-request', refused);
   const url =
     typeof value === 'string' && value.trim().length <= MAX_TARGET_LENGTH
       ? normaliseUrl(value.trim())

@@ -350,10 +350,7 @@ export class ScanClaimRepository {
         }
         // A scan is only in the waiting queue while no live claim holds it; a stray entry
         // left by a crashed release is removed by the poll that meets it.
-        await this.projector.end(recorded, scan.viewId, {
-          leaseOnly: true,
-          callbackUrl: scan.callbackUrl,
-        });
+        await this.projector.end(recorded, scan, { leaseOnly: true });
         this.held.delete(heldKey(scanId, seq, workerId));
         this.counters.change(ScanStatus.Running, outcome.status);
         await this.counters.flush();

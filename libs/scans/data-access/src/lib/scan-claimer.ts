@@ -87,9 +87,7 @@ export class ScanClaimer {
     const last = await this.log.latest(entry._id, entry.attempts);
     if (!last) return this.appendClaim(entry, 1, 1, 1, workerId, options);
     if (last.kind === 'end') {
-      await this.projector.end(last, entry.viewId, {
-        callbackUrl: entry.callbackUrl,
-      });
+      await this.projector.end(last, entry);
       return null;
     }
     // S-17: a retried scan starts a new run, with MAX_ATTEMPTS of its own.
@@ -166,9 +164,7 @@ export class ScanClaimer {
       new Date(),
     );
     if (!(await this.log.append(end))) return false;
-    await this.projector.end(end, entry.viewId, {
-      callbackUrl: entry.callbackUrl,
-    });
+    await this.projector.end(end, entry);
     this.counters.change(from, outcome.status);
     return true;
   }

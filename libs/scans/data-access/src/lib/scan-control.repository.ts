@@ -7,7 +7,7 @@ import { insertIfAbsent, updateGuarded } from './guarded-update';
 import { ScanAttempt } from './scan-attempt.schema';
 import { ScanCounters } from './scan-counters';
 import { ScanLease } from './scan-lease.schema';
-import { ScanProjector } from './scan-projector';
+import { EndingScan, ScanProjector } from './scan-projector';
 import { ScanQueueEntry } from './scan-queue-entry.schema';
 import { SCAN_FIELDS, ScanRecord, ScanRow, toScanRecord } from './scan-record';
 import { ScanStoreSetup } from './scan-store.setup';
@@ -67,9 +67,7 @@ export class ScanControlRepository {
     return this.control('cancel', scanId, async (view) => {
       const last = await this.log.latest(scanId, view.attempts ?? 0);
       if (last?.kind === 'end') {
-        await this.projector.end(last, view._id, {
-          callbackUrl: view.callbackUrl,
-        });
+        await this.projector.end(last, endingScan(view));
         return last.status === ScanStatus.Cancelled ? 'cancelled' : 'refused';
       }
       const now = new Date();
@@ -88,9 +86,7 @@ export class ScanControlRepository {
           now,
         );
         if (!(await this.log.append(end))) return null;
-        await this.projector.end(end, view._id, {
-          callbackUrl: view.callbackUrl,
-        });
+        await this.projector.end(end, endingScan(view));
         this.counters.change(
           last?.kind === 'claim' && !last.released
             ? ScanStatus.Running
@@ -137,9 +133,7 @@ export class ScanControlRepository {
           last.status !== ScanStatus.Cancelled)
       ) {
         if (last?.kind === 'end')
-          await this.projector.end(last, view._id, {
-            callbackUrl: view.callbackUrl,
-          });
+          await this.projector.end(last, endingScan(view));
         return 'refused';
       }
       const retry: ScanAttempt = {
@@ -230,4 +224,8 @@ export class ScanControlRepository {
       .lean<ViewRow>()
       .exec();
   }
+}
+
+function endingScan(view: ViewRow): EndingScan {
+  return { viewId: view._id, callbackUrl: view.callbackUrl ?? null };
 }

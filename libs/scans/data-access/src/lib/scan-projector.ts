@@ -21,6 +21,9 @@ export interface OpenScan {
   callbackUrl?: string | null;
 }
 
+// What an end needs of its scan: the view it overwrites, and where the scan is posted (S-19).
+export type EndingScan = Pick<OpenScan, 'viewId' | 'callbackUrl'>;
+
 // The lease entry of a scan whose attempt `claim` started.
 function leaseEntry(scan: OpenScan, claim: ScanAttempt): Partial<ScanLease> {
   return {
@@ -184,11 +187,8 @@ export class ScanProjector {
   // so a crash after the end leaves it where the poll that repairs the end adds it.
   async end(
     end: ScanAttempt,
-    viewId: Types.ObjectId | null,
-    {
-      leaseOnly = false,
-      callbackUrl,
-    }: { leaseOnly?: boolean; callbackUrl?: string | null } = {},
+    { viewId, callbackUrl }: EndingScan,
+    { leaseOnly = false } = {},
   ): Promise<void> {
     if (viewId) {
       const update = {
@@ -239,8 +239,7 @@ export class ScanProjector {
   ): Promise<boolean> {
     if (!(await this.log.exists(scanId, seq + 1))) return true;
     const last = await this.log.latest(scanId, seq + 1);
-    if (last?.kind === 'end')
-      await this.end(last, scan.viewId, { callbackUrl: scan.callbackUrl });
+    if (last?.kind === 'end') await this.end(last, scan);
     return false;
   }
 }

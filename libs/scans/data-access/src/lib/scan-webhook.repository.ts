@@ -117,7 +117,7 @@ export class ScanWebhookRepository {
   // Writes the outcome of a try to its entry, then moves the outbox on: gone once delivered or
   // out of tries, else due again after the back-off.
   async record(
-    delivery: ClaimedDelivery,
+    delivery: Pick<ClaimedDelivery, 'id' | 'scanId' | 'endSeq' | 'attempt'>,
     workerId: string,
     result: DeliveryResult,
     policy: DeliveryPolicy,
@@ -148,11 +148,6 @@ export class ScanWebhookRepository {
     });
   }
 
-  // Deliveries not yet made, for the operator and the tests.
-  async pending(): Promise<number> {
-    return guardStore(() => this.webhooks.countDocuments({}));
-  }
-
   // The try was claimed before: by a worker that recorded its outcome but stopped before it
   // moved the outbox on, by one still making it, or by one that died making it.
   private async recover(
@@ -179,7 +174,7 @@ export class ScanWebhookRepository {
       error: 'no outcome recorded: the worker making this try stopped',
     };
     await this.record(
-      { ...this.identity(row), attempt, payload: {} as ScanView },
+      { ...this.identity(row), attempt },
       entry.workerId,
       result,
       policy,
