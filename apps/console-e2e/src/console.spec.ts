@@ -5,7 +5,7 @@ import {
   startApp,
   workspaceRoot,
 } from '@gatehouse/shared/testing';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -56,6 +56,9 @@ describe('operator console (O-1) in a browser', () => {
             FAILURE_RATE: '0',
             MIN_WORK_MS: '200',
             MAX_WORK_MS: '600',
+            WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+            WEBHOOK_RETRY_BASE_MS: '200',
+            WEBHOOK_RETRY_MAX_MS: '400',
           },
         }),
       ]);
@@ -320,6 +323,59 @@ describe('operator console (O-1) in a browser', () => {
       tarpit.closeAllConnections();
       tarpit.close();
       await page.locator('#scan-kind').selectOption('simulated');
+    }
+  });
+
+  it('O-1 S-19: queues a scan with a callback URL and shows each webhook try in its history', async () => {
+    // Answers 500 to the first try and 200 to the next, as a receiver that was briefly down.
+    const bodies: string[] = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString());
+        res.statusCode = bodies.length === 1 ? 500 : 200;
+        res.end();
+      });
+    });
+    receiver.listen(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    const { port } = receiver.address() as AddressInfo;
+    try {
+      await page.locator('#scan-target').fill('hooked.example');
+      await page
+        .locator('#scan-callback')
+        .fill(`http://127.0.0.1:${port}/hook`);
+      const before = await page
+        .locator('#scan-result')
+        .getAttribute('data-scan-id');
+      await page.locator('#scan-submit').click();
+      // The result still shows the last test's scan until this one is queued.
+      const result = page.locator(
+        `#scan-result[data-scan-id]:not([data-scan-id="${before}"])`,
+      );
+      await result.waitFor(WAIT);
+      const scanId = await result.getAttribute('data-scan-id');
+      const deliveries = page.locator(
+        '#scan-attempts tr[data-kind="delivery"]',
+      );
+      await page
+        .locator('#scan-attempts tr[data-kind="delivery"]', {
+          hasText: 'webhook delivered (HTTP 200)',
+        })
+        .waitFor(WAIT);
+      expect(await deliveries.count()).toBe(2);
+      expect(await deliveries.first().innerText()).toMatch(
+        /webhook failed \(HTTP 500\).*next try at/,
+      );
+      expect(bodies).toHaveLength(2);
+      expect(JSON.parse(bodies[1])).toMatchObject({
+        scanId,
+        status: 'Complete',
+      });
+    } finally {
+      receiver.close();
+      await page.locator('#scan-callback').fill('');
     }
   });
 

@@ -379,6 +379,20 @@ async function refreshList(): Promise<void> {
   ($('scans-first') as HTMLButtonElement).disabled = cursors.length === 1;
 }
 
+// S-19: one try at the scan's webhook, as an operator reads it.
+function deliveryOutcome(entry: ScanAttemptView): string {
+  const answer =
+    entry.httpStatus === null || entry.httpStatus === undefined
+      ? ''
+      : ` (HTTP ${entry.httpStatus})`;
+  if (entry.status === 'delivered') return `webhook delivered${answer}`;
+  if (entry.status !== 'failed') return 'webhook being sent';
+  const next = entry.nextAttemptAt
+    ? `, next try at ${new Date(entry.nextAttemptAt).toLocaleTimeString()}`
+    : ', given up';
+  return `webhook failed${answer}${entry.error ? `: ${entry.error}` : ''}${next}`;
+}
+
 async function refreshDetail(): Promise<void> {
   if (!selected) return;
   text('scan-detail-id', selected);
@@ -416,7 +430,9 @@ async function refreshDetail(): Promise<void> {
               ? 'cancel asked'
               : entry.kind === 'retry'
                 ? 'queued again'
-                : `${entry.status ?? ''}${entry.error ? `: ${entry.error}` : ''}`;
+                : entry.kind === 'delivery'
+                  ? deliveryOutcome(entry)
+                  : `${entry.status ?? ''}${entry.error ? `: ${entry.error}` : ''}`;
         const tr = row([
           cell(String(entry.seq ?? '')),
           cell(entry.kind),
@@ -617,7 +633,8 @@ $('scan-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const target = ($('scan-target') as HTMLInputElement).value.trim();
   const kind = ($('scan-kind') as HTMLSelectElement).value;
-  const what = `${kind} ${target}`;
+  const callbackUrl = ($('scan-callback') as HTMLInputElement).value.trim();
+  const what = `${kind} ${target} ${callbackUrl}`;
   if (queuing?.target !== what)
     queuing = { target: what, key: idempotencyKey() };
   const action = queuing;
@@ -627,7 +644,11 @@ $('scan-form').addEventListener('submit', (event) => {
       'content-type': 'application/json',
       'idempotency-key': action.key,
     },
-    body: JSON.stringify(target === '' ? { kind } : { target, kind }),
+    body: JSON.stringify({
+      ...(target === '' ? {} : { target }),
+      kind,
+      ...(callbackUrl === '' ? {} : { callbackUrl }),
+    }),
   })
     .then((accepted) => {
       if (queuing === action) queuing = null;
