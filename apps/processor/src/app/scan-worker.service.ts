@@ -25,6 +25,7 @@ import { SCAN_JOB, ScanJob, ScanJobError } from './scan-job';
 import { ScanWorkerMetrics } from './scan-worker.metrics';
 import { StopRun } from './stop-run';
 import { TIMED_OUT, untilDeadline } from './until-deadline';
+import { WakeableSleep } from './wakeable-sleep';
 
 // S-11: the summary counters are recounted when a worker falls idle (a quiet queue gives an exact
 // recount), after it ran something since the last recount, or at least this often while idle.
@@ -52,7 +53,7 @@ export class ScanWorkerService
   private lastClaimAt = 0;
   private lastRepairAt = 0;
   private claimedSinceRepair = false;
-  private wakeUp: () => void = () => undefined;
+  private readonly pauses = new WakeableSleep();
 
   private readonly leases: LeaseKeeper;
   private readonly outcomes: AttemptOutcomeRecorder;
@@ -99,7 +100,7 @@ export class ScanWorkerService
     this.abortAt = started + grace - reserve;
     this.shutdownDeadline = started + grace - Math.floor(reserve / 4);
     this.stopping = true;
-    this.wakeUp();
+    this.pauses.wake();
     // A poll in flight may still win a claim: the loop releases it before it ends.
     if ((await untilDeadline(this.loop, this.shutdownDeadline)) === TIMED_OUT)
       this.logger.warn(
@@ -144,7 +145,7 @@ export class ScanWorkerService
         // with back-off, so a database that is down at start-up never blocks boot or crashes it.
         prepared = await this.prepare();
         if (!prepared) {
-          await this.pause(idleMs);
+          await this.pauses.sleep(idleMs);
           idleMs = Math.min(idleMs * 2, this.config.POLL_MAX_MS);
           continue;
         }
@@ -153,7 +154,7 @@ export class ScanWorkerService
       }
       const free = this.config.CONCURRENCY - this.running.size;
       if (free <= 0) {
-        await this.pause(Number.POSITIVE_INFINITY);
+        await this.pauses.sleep(Number.POSITIVE_INFINITY);
         continue;
       }
       let claimed: ClaimedScan[] = [];
@@ -217,7 +218,7 @@ export class ScanWorkerService
           now - this.lastRepairAt >= IDLE_REPAIR_EVERY_MS)
       )
         await this.repairCounters('idle');
-      await this.pause(idleMs);
+      await this.pauses.sleep(idleMs);
       idleMs = Math.min(idleMs * 2, this.config.POLL_MAX_MS);
     }
   }
@@ -278,21 +279,6 @@ export class ScanWorkerService
     }
   }
 
-  // Sleeps until the timeout, a free slot, or shutdown, whichever comes first.
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = Number.isFinite(ms)
-        ? setTimeout(() => done(), ms)
-        : undefined;
-      const done = () => {
-        if (timer) clearTimeout(timer);
-        this.wakeUp = () => undefined;
-        resolve();
-      };
-      this.wakeUp = done;
-    });
-  }
-
   private start(scan: ClaimedScan): void {
     const key = `${scan.scanId}:${scan.seq}`;
     const controller = new AbortController();
@@ -309,7 +295,7 @@ export class ScanWorkerService
     run.done = this.execute(run).finally(() => {
       this.running.delete(key);
       this.metrics.inFlight.set(this.running.size);
-      this.wakeUp();
+      this.pauses.wake();
     });
   }
 

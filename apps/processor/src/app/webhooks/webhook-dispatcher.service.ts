@@ -19,6 +19,7 @@ import { PROCESSOR_CONFIG, ProcessorConfig } from '../processor.config';
 import { retryDelayMs } from '../retry-backoff';
 import { TIMED_OUT, untilDeadline } from '../until-deadline';
 import { sendWebhook, WebhookSenderOptions } from './webhook-sender';
+import { WakeableSleep } from '../wakeable-sleep';
 
 // Deliveries one processor makes at once.
 const BATCH = 8;
@@ -36,7 +37,7 @@ export class WebhookDispatcherService
   private readonly stop = new AbortController();
   private stopping = false;
   private loop: Promise<void> = Promise.resolve();
-  private wakeUp: () => void = () => undefined;
+  private readonly pauses = new WakeableSleep();
   private readonly deliveries = new Counter({
     name: 'scan_webhook_deliveries_total',
     help: 'Tries at delivering scan webhooks (S-19)',
@@ -83,7 +84,7 @@ export class WebhookDispatcherService
   async beforeApplicationShutdown(): Promise<void> {
     const deadline = Date.now() + this.config.SHUTDOWN_GRACE_MS;
     this.stopping = true;
-    this.wakeUp();
+    this.pauses.wake();
     if ((await untilDeadline(this.loop, deadline - 500)) === TIMED_OUT) {
       this.stop.abort();
       await untilDeadline(this.loop, deadline);
@@ -108,7 +109,7 @@ export class WebhookDispatcherService
         await Promise.all(due.map((delivery) => this.deliver(delivery)));
         continue;
       }
-      await this.pause(idleMs);
+      await this.pauses.sleep(idleMs);
       idleMs = Math.min(idleMs * 2, this.config.POLL_MAX_MS);
     }
   }
@@ -154,18 +155,6 @@ export class WebhookDispatcherService
           ? 'scan webhook failed; trying again later'
           : 'scan webhook failed; giving up',
       );
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => done(), ms);
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = () => undefined;
-        resolve();
-      };
-      this.wakeUp = done;
-    });
   }
 }
 
