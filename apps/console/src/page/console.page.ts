@@ -379,6 +379,27 @@ async function refreshList(): Promise<void> {
   ($('scans-first') as HTMLButtonElement).disabled = cursors.length === 1;
 }
 
+// The last column of a scan's history: what the entry did, as an operator reads it.
+function historyOutcome(entry: ScanAttemptView): string {
+  switch (entry.kind) {
+    case 'claim':
+      if (entry.nextAttemptAt)
+        return `retry at ${new Date(entry.nextAttemptAt).toLocaleTimeString()}: ${entry.error ?? ''}`;
+      if (entry.released) return 'released';
+      return entry.leaseUntil
+        ? new Date(entry.leaseUntil).toLocaleTimeString()
+        : '–';
+    case 'cancel':
+      return 'cancel asked';
+    case 'retry':
+      return 'queued again';
+    case 'delivery':
+      return deliveryOutcome(entry);
+    default:
+      return `${entry.status ?? ''}${entry.error ? `: ${entry.error}` : ''}`;
+  }
+}
+
 // S-19: one try at the scan's webhook, as an operator reads it.
 function deliveryOutcome(entry: ScanAttemptView): string {
   const answer =
@@ -417,22 +438,7 @@ async function refreshDetail(): Promise<void> {
     );
     $('scan-attempts').replaceChildren(
       ...(detail.attempts ?? []).map((entry) => {
-        const outcome =
-          entry.kind === 'claim'
-            ? entry.nextAttemptAt
-              ? `retry at ${new Date(entry.nextAttemptAt).toLocaleTimeString()}: ${entry.error ?? ''}`
-              : entry.released
-                ? 'released'
-                : entry.leaseUntil
-                  ? new Date(entry.leaseUntil).toLocaleTimeString()
-                  : '–'
-            : entry.kind === 'cancel'
-              ? 'cancel asked'
-              : entry.kind === 'retry'
-                ? 'queued again'
-                : entry.kind === 'delivery'
-                  ? deliveryOutcome(entry)
-                  : `${entry.status ?? ''}${entry.error ? `: ${entry.error}` : ''}`;
+        const outcome = historyOutcome(entry);
         const tr = row([
           cell(String(entry.seq ?? '')),
           cell(entry.kind),
