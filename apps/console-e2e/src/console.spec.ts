@@ -2,6 +2,7 @@ import {
   AppProcess,
   ensureMongoUri,
   OpenApiChecker,
+  RecordingUpstream,
   startApp,
   workspaceRoot,
 } from '@gatehouse/shared/testing';
@@ -22,6 +23,22 @@ async function numberIn(page: Page, selector: string): Promise<number> {
   const value = Number(text);
   if (!Number.isFinite(value)) throw new Error(`${selector} shows "${text}"`);
   return value;
+}
+
+// Clicks "Queue scan" and returns the new scan's id. The result line still shows the previous
+// scan until ingest has accepted this one, so wait for an id other than the one shown before.
+async function queueFromForm(page: Page): Promise<string> {
+  const before = await page
+    .locator('#scan-result')
+    .getAttribute('data-scan-id');
+  await page.locator('#scan-submit').click();
+  const result = page.locator(
+    before === null
+      ? '#scan-result[data-scan-id]'
+      : `#scan-result[data-scan-id]:not([data-scan-id="${before}"])`,
+  );
+  await result.waitFor(WAIT);
+  return String(await result.getAttribute('data-scan-id'));
 }
 
 // O-1: the console in a real headless Chromium, against real apps on real sockets.
@@ -140,10 +157,7 @@ describe('operator console (O-1) in a browser', () => {
 
   it('queues a scan from the form and shows it reach Complete with its attempt history', async () => {
     await page.locator('#scan-target').fill('console-e2e.example');
-    await page.locator('#scan-submit').click();
-    const result = page.locator('#scan-result[data-scan-id]');
-    await result.waitFor(WAIT);
-    const scanId = await result.getAttribute('data-scan-id');
+    const scanId = await queueFromForm(page);
     expect(scanId).toMatch(/^[0-9a-f-]{36}$/);
     await page
       .locator('#scan-detail-id', { hasText: String(scanId) })
@@ -179,11 +193,7 @@ describe('operator console (O-1) in a browser', () => {
   it('O-1 S-14: queues an http scan and shows its findings, most severe first, with its HTTP facts', async () => {
     await page.locator('#scan-target').fill(`${apps['console'].url}/`);
     await page.locator('#scan-kind').selectOption('http');
-    await page.locator('#scan-submit').click();
-    const scanId = await page
-      .locator('#scan-result', { hasText: 'Queued' })
-      .waitFor(WAIT)
-      .then(() => page.locator('#scan-result').getAttribute('data-scan-id'));
+    const scanId = await queueFromForm(page);
     await page
       .locator('#scan-detail-id', { hasText: String(scanId) })
       .waitFor(WAIT);
@@ -328,34 +338,16 @@ describe('operator console (O-1) in a browser', () => {
 
   it('O-1 S-19: queues a scan with a callback URL and shows each webhook try in its history', async () => {
     // Answers 500 to the first try and 200 to the next, as a receiver that was briefly down.
-    const bodies: string[] = [];
-    const receiver = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        bodies.push(Buffer.concat(chunks).toString());
-        res.statusCode = bodies.length === 1 ? 500 : 200;
-        res.end();
-      });
+    const receiver = new RecordingUpstream();
+    receiver.respond((_req, res) => {
+      res.statusCode = receiver.requests.length === 1 ? 500 : 200;
+      res.end();
     });
-    receiver.listen(0, '127.0.0.1');
-    await once(receiver, 'listening');
-    const { port } = receiver.address() as AddressInfo;
+    const url = await receiver.listen();
     try {
       await page.locator('#scan-target').fill('hooked.example');
-      await page
-        .locator('#scan-callback')
-        .fill(`http://127.0.0.1:${port}/hook`);
-      const before = await page
-        .locator('#scan-result')
-        .getAttribute('data-scan-id');
-      await page.locator('#scan-submit').click();
-      // The result still shows the last test's scan until this one is queued.
-      const result = page.locator(
-        `#scan-result[data-scan-id]:not([data-scan-id="${before}"])`,
-      );
-      await result.waitFor(WAIT);
-      const scanId = await result.getAttribute('data-scan-id');
+      await page.locator('#scan-callback').fill(`${url}/hook`);
+      const scanId = await queueFromForm(page);
       const deliveries = page.locator(
         '#scan-attempts tr[data-kind="delivery"]',
       );
@@ -368,13 +360,13 @@ describe('operator console (O-1) in a browser', () => {
       expect(await deliveries.first().innerText()).toMatch(
         /webhook failed \(HTTP 500\).*next try at/,
       );
-      expect(bodies).toHaveLength(2);
-      expect(JSON.parse(bodies[1])).toMatchObject({
+      expect(receiver.requests).toHaveLength(2);
+      expect(JSON.parse(receiver.requests[1].body.toString())).toMatchObject({
         scanId,
         status: 'Complete',
       });
     } finally {
-      receiver.close();
+      await receiver.close();
       await page.locator('#scan-callback').fill('');
     }
   });
