@@ -14,6 +14,7 @@ import {
   ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import mongoose from 'mongoose';
 import { Webhook } from 'standardwebhooks';
 import {
   databaseUri,
@@ -180,7 +181,12 @@ describe('signed completion webhooks (S-19)', () => {
       res.statusCode = n <= 2 ? 500 : 200;
       res.end(n <= 2 ? 'not now' : 'ok');
     });
-    const first = await processor();
+    // The first processor's back-off is long, so its try 2 cannot come before the kill below
+    // (full jitter may draw a wait of a few ms); the test then ends that wait by hand.
+    const first = await processor({
+      WEBHOOK_RETRY_BASE_MS: '600000',
+      WEBHOOK_RETRY_MAX_MS: '600000',
+    });
     const created = await postScan(ingest, {
       target: 'example.com',
       callbackUrl: `${hook.url}/hooks/scans?token=abc`,
@@ -193,6 +199,15 @@ describe('signed completion webhooks (S-19)', () => {
 
     await failedTry(first, id, 1);
     await first.stop('SIGKILL');
+    const connection = await mongoose.createConnection(mongoUri).asPromise();
+    try {
+      const due = await connection
+        .collection('scan_webhooks')
+        .updateOne({ scanId: id }, { $set: { nextAttemptAt: new Date() } });
+      expect(due.matchedCount).toBe(1);
+    } finally {
+      await connection.close();
+    }
     const second = await processor();
     await hook.until(3, 20_000);
 
