@@ -59,6 +59,24 @@ export class HedgedRouteHandler {
     return this.prefixes.some((prefix) => path.startsWith(prefix));
   }
 
+  // Whether the proxy serves this request as a hedged call: a hedged route of the backend,
+  // and not a WebSocket handshake.
+  hedges(context: RequestContext): boolean {
+    return (
+      context.upstream === this.backend &&
+      context.upgradeHead === undefined &&
+      this.handles(context)
+    );
+  }
+
+  // Starts a hedged request's answer, which says how many copies were sent even on an error,
+  // and reads the call's deadline: once, before any hold.
+  begin(context: RequestContext): number {
+    context.stampRequestId();
+    context.res.setHeader(HEDGE_COPIES_HEADER, '0');
+    return this.deadlineMs(context);
+  }
+
   // The call's bound, counted from the request's arrival (G-7): ?timeout=, else UPSTREAM_TIMEOUT_MS.
   deadlineMs(context: RequestContext): number {
     const timeoutMs =

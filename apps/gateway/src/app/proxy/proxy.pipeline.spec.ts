@@ -1,6 +1,4 @@
-import { loadConfig } from '@gatehouse/shared/config';
-import { createLogger, PinoLogger } from '@gatehouse/shared/logging';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   createServer,
   IncomingMessage,
@@ -8,29 +6,9 @@ import {
   ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { ForwardProxyRouter } from '../forward-proxy/forward-proxy.router';
-import { gatewaySchema } from '../gateway.config';
-import { HedgedRouteHandler } from '../hedging/hedged-route.handler';
-import { MaliciousPayloadInspector } from '../inspection/malicious-payload.inspector';
-import { JwtSigner } from '../jwt/jwt-signer.service';
-import { BackendUpstream } from '../request/backend-upstream';
-import { UpstreamHeaders } from '../request/upstream-headers';
-import { GatewayMetrics } from '../stats/gateway.metrics';
-import { TrafficRecorder } from '../stats/traffic-recorder.service';
-import { DuplicateDelay } from '../traffic/duplicate-delay.service';
-import { InFlightLimit } from '../traffic/in-flight.limit';
-import { MemoryStore } from '../traffic/memory.store';
-import { MemoryThrottlerStorage } from '../traffic/memory-throttler.storage';
-import { PendingBodyLimit } from '../traffic/pending-body.limit';
-import { RateLimit } from '../traffic/rate.limit';
-import { WebSocketTunnels } from '../websocket/websocket-tunnel.service';
+import { proxyTestingModule, testConfig } from '../testing/gateway.testing';
 import { ProxyPipeline } from './proxy.pipeline';
-import { ProxyService } from './proxy.service';
-import { RequestLogService } from './request-log.service';
-import { UpstreamErrorLog } from './upstream-error.log';
 
 interface Line {
   requestId: string;
@@ -72,28 +50,12 @@ async function startGateway(
   env: Record<string, string> = {},
 ) {
   const lines: Line[] = [];
-  const config = loadConfig(gatewaySchema, {
+  const config = testConfig({
     BACKEND_URL: backendUrl,
     DUPLICATE_DELAY_MS: '100',
     MAX_IN_FLIGHT: '1',
-    UPSTREAM_ERROR_LOG: join(
-      mkdtempSync(join(tmpdir(), 'gateway-pipeline-')),
-      'errors.log',
-    ),
     ...env,
   });
-  const store = new MemoryStore({
-    maxClients: 100,
-    ttlMs: 60_000,
-    maxPaths: 100,
-  });
-  const jwt = new JwtSigner(config);
-  const headers = new UpstreamHeaders(jwt);
-  const backend = new BackendUpstream(config);
-  const inFlight = new InFlightLimit(config);
-  const pendingBodies = new PendingBodyLimit(config);
-  const tunnels = new WebSocketTunnels(config, headers);
-  const upstreamErrors = new UpstreamErrorLog(config);
   // The real logger, writing its lines to this spec.
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -102,30 +64,9 @@ async function startGateway(
       done();
     },
   });
-  const logger = {
-    setContext: () => undefined,
-    logger: createLogger({ service: 'test', level: 'info', destination: sink }),
-  } as unknown as PinoLogger;
-  const pipeline = new ProxyPipeline(
-    config,
-    inFlight,
-    new MaliciousPayloadInspector(config),
-    new DuplicateDelay(store, config),
-    new ProxyService(headers),
-    new RequestLogService(logger),
-    upstreamErrors,
-    new RateLimit(new MemoryThrottlerStorage(100), config),
-    new ForwardProxyRouter(config),
-    new HedgedRouteHandler(config, backend, headers),
-    backend,
-    new TrafficRecorder(
-      store,
-      config,
-      new GatewayMetrics(inFlight, pendingBodies, tunnels),
-    ),
-    pendingBodies,
-    tunnels,
-  );
+  const module = await proxyTestingModule(config, sink);
+  await module.init();
+  const pipeline = module.get(ProxyPipeline);
   const server = createServer((req: IncomingMessage, res: ServerResponse) =>
     pipeline.handle(req, res),
   );
@@ -136,8 +77,7 @@ async function startGateway(
     config,
     stop: async () => {
       await close(server);
-      await backend.onApplicationShutdown();
-      upstreamErrors.onApplicationShutdown();
+      await module.close();
     },
   };
 }

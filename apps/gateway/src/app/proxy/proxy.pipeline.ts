@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ExternalContextCreator } from '@nestjs/core';
 import type { GatewayDecision } from '@gatehouse/shared/contracts';
 import {
   ProblemException,
@@ -11,29 +12,14 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 import { ForwardProxyRouter } from '../forward-proxy/forward-proxy.router';
-import {
-  HEDGE_COPIES_HEADER,
-  HedgedRouteHandler,
-} from '../hedging/hedged-route.handler';
-import { MaliciousPayloadInspector } from '../inspection/malicious-payload.inspector';
 import { BackendUpstream } from '../request/backend-upstream';
-import {
-  BodyTimeoutError,
-  ClientAbortedError,
-  hasBody,
-  readBody,
-} from '../request/body-reader';
+import { ClientAbortedError } from '../request/body-reader';
 import { clientAddress } from '../request/client-address';
+import { placeOn } from '../request/connection-order';
 import { RequestContext } from '../request/request-context';
-import type { UpstreamTarget } from '../request/upstream-target';
 import { errorCode, upstreamProblem } from '../request/upstream-failure';
 import { TrafficRecorder } from '../stats/traffic-recorder.service';
-import { DuplicateDelay } from '../traffic/duplicate-delay.service';
-import { InFlightLimit } from '../traffic/in-flight.limit';
-import { PendingBodyLimit } from '../traffic/pending-body.limit';
-import { RateLimit } from '../traffic/rate.limit';
-import { WebSocketTunnels } from '../websocket/websocket-tunnel.service';
-import { ProxyService } from './proxy.service';
+import { ProxyController } from './proxy.controller';
 import { RequestLogService } from './request-log.service';
 import { UpstreamErrorLog } from './upstream-error.log';
 
@@ -47,62 +33,10 @@ export type Arrival =
 
 const PLAIN_REQUEST: Arrival = { kind: 'request' };
 
-// Requests on one connection in arrival order. Pipelined requests are decided in that order,
-// and none after an error answer is forwarded: that answer closes the connection.
-interface ConnectionOrder {
-  next: number;
-  cutAfter: number;
-  last: Turn | undefined;
-}
-
-// One request's place in its connection's order. A promise is made only when a later request
-// has to wait for this one, which plain keep-alive traffic never does.
-class Turn {
-  decided = false;
-  private waiting: Promise<void> | undefined;
-  private release: (() => void) | undefined;
-
-  decide(): void {
-    if (this.decided) return;
-    this.decided = true;
-    this.release?.();
-  }
-
-  wait(): Promise<void> {
-    return (this.waiting ??= new Promise<void>((resolve) => {
-      if (this.decided) resolve();
-      else this.release = resolve;
-    }));
-  }
-}
-
-const connections = new WeakMap<Socket, ConnectionOrder>();
-
-function orderOf(socket: Socket): ConnectionOrder {
-  let order = connections.get(socket);
-  if (order === undefined) {
-    order = { next: 0, cutAfter: Infinity, last: undefined };
-    connections.set(socket, order);
-  }
-  return order;
-}
-
-// Where a request stands in its connection's order, handed down the pipeline's steps.
-interface Place {
-  order: ConnectionOrder;
-  seq: number;
-  previous: Turn | undefined;
-  turn: Turn;
-}
-
-function bodyTimeout(error: BodyTimeoutError): ProblemException {
-  return new ProblemException({
-    status: 408,
-    title: 'Request Timeout',
-    type: 'body-timeout',
-    detail: `The request body did not arrive within ${error.timeoutMs} ms.`,
-  });
-}
+type ProxyHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+) => Promise<void>;
 
 function decisionFor(status: number): GatewayDecision {
   if (status === 401) return 'blocked';
@@ -110,28 +44,41 @@ function decisionFor(status: number): GatewayDecision {
   return 'rejected';
 }
 
-// The per-request path of every proxied request: guards, then the duplicate hold, then forwarding.
-// It runs outside Nest's router on purpose: see docs/adr/0001-hot-path-http-client.md.
+// Every proxied request's way in and out: its context, its place on the connection, the
+// choice of upstream, then ProxyController through Nest's guard and interceptor consumers,
+// then the log line, and problem+json for whatever was refused or failed. It runs outside
+// Nest's router on purpose: see docs/adr/0001-hot-path-http-client.md.
 @Injectable()
-export class ProxyPipeline {
+export class ProxyPipeline implements OnModuleInit {
   private readonly logger = new Logger(ProxyPipeline.name);
+  private handler!: ProxyHandler;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    private readonly inFlight: InFlightLimit,
-    private readonly malicious: MaliciousPayloadInspector,
-    private readonly duplicates: DuplicateDelay,
-    private readonly proxy: ProxyService,
+    private readonly contexts: ExternalContextCreator,
+    private readonly controller: ProxyController,
     private readonly requestLog: RequestLogService,
     private readonly upstreamErrors: UpstreamErrorLog,
-    private readonly rateLimit: RateLimit,
     private readonly forwardProxy: ForwardProxyRouter,
-    private readonly hedging: HedgedRouteHandler,
     private readonly backend: BackendUpstream,
     private readonly recorder: TrafficRecorder,
-    private readonly pendingBodies: PendingBodyLimit,
-    private readonly tunnels: WebSocketTunnels,
   ) {}
+
+  // The controller's guards and interceptors are resolved once; exceptions come back to
+  // fail() below, which answers with the same problem+json the shared filter writes.
+  onModuleInit(): void {
+    this.handler = this.contexts.create(
+      this.controller,
+      this.controller.forward as (...args: unknown[]) => unknown,
+      'forward',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      { guards: true, interceptors: true, filters: false },
+      'http',
+    ) as ProxyHandler;
+  }
 
   // An upgrade request arrives with its socket and no response object: one is made for it,
   // so that refusals are ordinary problem+json answers and the log line is written as usual.
@@ -176,17 +123,10 @@ export class ProxyPipeline {
       if (!res.writableFinished) context.exchange?.abort();
       settled();
     });
-    const order = orderOf(req.socket);
-    const place: Place = {
-      order,
-      seq: order.next++,
-      previous: order.last,
-      turn: new Turn(),
-    };
-    order.last = place.turn;
+    const place = placeOn(req.socket);
+    context.place = place;
     const failed = (error: unknown) => {
-      order.cutAfter = Math.min(order.cutAfter, place.seq);
-      place.turn.decide();
+      place.cut();
       try {
         this.fail(context, error);
       } finally {
@@ -197,170 +137,22 @@ export class ProxyPipeline {
       place.turn.decide();
       settled();
     };
-    // Steps whose decision is synchronous run without a promise; the first one that has to
-    // wait (a body, a store round trip, a hold, an earlier request, the upstream) returns one.
-    let running: Promise<void> | undefined;
     try {
       if (arrival.kind === 'refused') throw arrival.problem;
-      running = this.process(context, arrival, place);
+      if (arrival.kind === 'websocket') context.upgradeHead = arrival.head;
+      // Anything but origin-form is forward-proxy traffic: allowed hosts only (G-9).
+      const target = context.target;
+      const upstream =
+        target.charCodeAt(0) === 0x2f /* / */
+          ? this.backend
+          : this.forwardProxy.resolve(target);
+      context.upstream = upstream;
+      context.upstreamOrigin = upstream.origin;
     } catch (error) {
       failed(error);
       return;
     }
-    if (running === undefined) done();
-    else running.then(done, failed);
-  }
-
-  private process(
-    context: RequestContext,
-    arrival: Arrival,
-    place: Place,
-  ): Promise<void> | undefined {
-    const req = context.req;
-    const target = context.target;
-    // Anything but origin-form is forward-proxy traffic: allowed hosts only (G-9).
-    const upstream =
-      target.charCodeAt(0) === 0x2f /* / */
-        ? this.backend
-        : this.forwardProxy.resolve(target);
-    context.upstreamOrigin = upstream.origin;
-    const withBody = hasBody(req);
-    if (this.rateLimit.enabled || withBody)
-      return this.limitAndRead(context, arrival, place, upstream, withBody);
-    return this.inspect(context, arrival, place, upstream);
-  }
-
-  private async limitAndRead(
-    context: RequestContext,
-    arrival: Arrival,
-    place: Place,
-    upstream: UpstreamTarget,
-    withBody: boolean,
-  ): Promise<void> {
-    const req = context.req;
-    if (this.rateLimit.enabled) await this.rateLimit.check(context.client);
-    if (withBody) {
-      // A body still arriving holds no upstream slot (G-6): it is bounded per client and in time.
-      const releasePending = this.pendingBodies.acquire(context.client);
-      try {
-        const read = await readBody(
-          req,
-          this.config.MAX_BODY_BYTES,
-          this.config.BODY_TIMEOUT_MS,
-        );
-        context.body = read.body;
-        context.bodyComplete = read.complete;
-        context.bytesIn = read.complete
-          ? read.body.length
-          : Number(req.headers['content-length']) || read.body.length;
-      } catch (error) {
-        if (error instanceof BodyTimeoutError) throw bodyTimeout(error);
-        throw error;
-      } finally {
-        releasePending();
-      }
-    }
-    return this.inspect(context, arrival, place, upstream);
-  }
-
-  private inspect(
-    context: RequestContext,
-    arrival: Arrival,
-    place: Place,
-    upstream: UpstreamTarget,
-  ): Promise<void> | undefined {
-    const replay = this.duplicates.observe(context);
-    if (typeof replay === 'boolean')
-      return this.holdAndForward(context, arrival, place, upstream, replay);
-    return replay.then((replayed) =>
-      this.holdAndForward(context, arrival, place, upstream, replayed),
-    );
-  }
-
-  private holdAndForward(
-    context: RequestContext,
-    arrival: Arrival,
-    place: Place,
-    upstream: UpstreamTarget,
-    replay: boolean,
-  ): Promise<void> | undefined {
-    this.malicious.check(context);
-    const backend = upstream === this.backend;
-    const hedged =
-      backend && arrival.kind === 'request' && this.hedging.handles(context);
-    // Hedged routes keep their own policy (G-3, G-7): exempt from the hold unless configured,
-    // and a hold never takes a call past its timeout.
-    // The hedged call's deadline, read once here and handed to the handler; undefined when the
-    // request is not hedged.
-    let hedgeDeadlineMs: number | undefined;
-    let holdCapMs = Infinity;
-    if (hedged) {
-      context.stampRequestId();
-      context.res.setHeader(HEDGE_COPIES_HEADER, '0');
-      hedgeDeadlineMs = this.hedging.deadlineMs(context);
-      holdCapMs = hedgeDeadlineMs - (performance.now() - context.startedAt);
-    }
-    if (replay && (!hedged || this.config.DUPLICATE_DELAY_HEDGED))
-      return this.duplicates
-        .hold(context, holdCapMs)
-        .then(() =>
-          this.inTurn(context, arrival, place, upstream, hedgeDeadlineMs),
-        );
-    return this.inTurn(context, arrival, place, upstream, hedgeDeadlineMs);
-  }
-
-  // Earlier requests on the connection are decided first; after an error answer, nothing
-  // more on it is forwarded.
-  private inTurn(
-    context: RequestContext,
-    arrival: Arrival,
-    place: Place,
-    upstream: UpstreamTarget,
-    hedgeDeadlineMs: number | undefined,
-  ): Promise<void> | undefined {
-    const previous = place.previous;
-    if (previous === undefined || previous.decided) {
-      place.turn.decide();
-      return this.send(context, arrival, place, upstream, hedgeDeadlineMs);
-    }
-    return previous.wait().then(() => {
-      place.turn.decide();
-      return this.send(context, arrival, place, upstream, hedgeDeadlineMs);
-    });
-  }
-
-  private send(
-    context: RequestContext,
-    arrival: Arrival,
-    place: Place,
-    upstream: UpstreamTarget,
-    hedgeDeadlineMs: number | undefined,
-  ): Promise<void> | undefined {
-    if (context.abandoned) return undefined;
-    if (place.seq > place.order.cutAfter) {
-      context.decision = 'rejected';
-      context.error = 'connection-closed';
-      context.res.destroy();
-      return undefined;
-    }
-    if (arrival.kind === 'websocket')
-      return this.tunnels.open(context, upstream, arrival.head);
-    // Only now is the upstream working on it: a slot is taken (G-6).
-    const release = this.inFlight.acquire();
-    let exchange: Promise<void>;
-    try {
-      exchange =
-        hedgeDeadlineMs === undefined
-          ? this.proxy.forward(context, upstream)
-          : this.hedging.serve(context, hedgeDeadlineMs);
-    } catch (error) {
-      release();
-      throw error;
-    }
-    return exchange.then(release, (error: unknown) => {
-      release();
-      throw error;
-    });
+    this.handler(req, res).then(done, failed);
   }
 
   private fail(context: RequestContext, error: unknown): void {

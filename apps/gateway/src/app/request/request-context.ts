@@ -1,8 +1,11 @@
 import type { GatewayDecision } from '@gatehouse/shared/contracts';
 import { REQUEST_ID_HEADER } from '@gatehouse/shared/logging';
+import type { ExecutionContext } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Place } from './connection-order';
 import { HeaderNames, readHeaderNames } from './header-names';
 import { pathOf } from './request-target';
+import type { UpstreamTarget } from './upstream-target';
 
 // The request under way on a response, for answers written outside the pipeline. A property
 // of the response rather than a WeakMap entry: a WeakMap written per request kept the garbage
@@ -13,6 +16,12 @@ type WithContext = ServerResponse & { [CONTEXT]?: RequestContext };
 
 export function contextOf(res: ServerResponse): RequestContext | undefined {
   return (res as WithContext)[CONTEXT];
+}
+
+// The proxied request a guard or interceptor is deciding on. The proxy handler is called with
+// (req, res), as a route handler is, and the context rides on the response.
+export function proxiedRequest(execution: ExecutionContext): RequestContext {
+  return (execution.getArgByIndex<ServerResponse>(1) as WithContext)[CONTEXT]!;
 }
 
 // Everything the gateway learns about one request, written once as its log line.
@@ -29,8 +38,18 @@ export class RequestContext {
   bodyComplete = true;
   error: string | undefined;
   readonly path: string;
+  // Where the request goes: the backend, or an allowed forward-proxy host (G-9).
+  upstream: UpstreamTarget | undefined;
   // Origin the request was sent to: the backend, or a forward-proxy host.
   upstreamOrigin = '';
+  // Its place in its connection's order of requests.
+  place: Place | undefined;
+  // Set for a WebSocket handshake: the bytes that arrived after its headers (G-1).
+  upgradeHead: Buffer | undefined;
+  // Whether it replays the client's previous request (G-3); decided before inspection.
+  replay = false;
+  // The hedged call's deadline in ms from arrival; undefined when the request is not hedged (G-7).
+  hedgeDeadlineMs: number | undefined;
   // The exchange with the upstream while one is under way: cut when the client leaves.
   exchange: { abort(): void } | undefined;
   // Set when the request became a WebSocket tunnel (G-1).
