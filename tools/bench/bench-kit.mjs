@@ -1,4 +1,5 @@
 // Plumbing shared by the benchmark scripts in this folder, so each script holds only what it measures.
+import axios from 'axios';
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -88,9 +89,11 @@ export function waitFor(
 ) {
   return until(
     async () => {
-      const response = await fetch(url);
-      await response.arrayBuffer();
-      return anyStatus || response.ok;
+      const response = await axios.get(url, {
+        validateStatus: () => true,
+        timeout: 2_000,
+      });
+      return anyStatus || (response.status >= 200 && response.status < 300);
     },
     timeoutMs,
     message,

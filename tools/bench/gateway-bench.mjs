@@ -5,6 +5,8 @@
 //   [--also-node <another node binary>]
 // Needs built apps (npx nx run-many -t build -p gateway backend), wrk, and nginx for the nginx row:
 //   apt-get update && apt-get install -y wrk nginx-light
+// The bare Node proxy row (tools/bench/bare-proxy.mjs) is the ceiling: the same undici pool, no
+// checks and no log line.
 // Prints figures; asserts nothing. Every target gets the same upstream, connections, duration,
 // wrk settings and a unique path per request.
 import autocannon from 'autocannon';
@@ -12,7 +14,7 @@ import Redis from 'ioredis';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import {
   deleteKeysWithPrefix,
   freePort,
@@ -202,6 +204,24 @@ async function startReplyFrom(name, node) {
   await waitFor(`${url}/`, { anyStatus: true });
   return url;
 }
+// The ceiling: the gateway's upstream client with no checks and no log line.
+async function startBare(name, node) {
+  const port = await freePort();
+  start(name, node, [
+    join(root, 'tools/bench/bare-proxy.mjs'),
+    String(port),
+    upstream,
+  ]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/`, { anyStatus: true });
+  return url;
+}
+targets.push({
+  label: 'bare Node proxy (http + undici pool)',
+  url: await startBare('bare-proxy', process.execPath),
+  bare: true,
+  node: mainNode,
+});
 targets.push({
   label: 'fastify + reply-from',
   url: await startReplyFrom('plain-proxy', process.execPath),
@@ -216,7 +236,7 @@ async function startGateway(
   node = process.execPath,
 ) {
   const port = await freePort();
-  const args = [join(root, main)];
+  const args = [isAbsolute(main) ? main : join(root, main)];
   if (profile !== undefined)
     args.unshift('--cpu-prof', `--cpu-prof-dir=${profile}`);
   const child = start(name, node, args, {
@@ -239,6 +259,12 @@ targets.push({
   node: mainNode,
 });
 if (alsoNode !== undefined) {
+  targets.push({
+    label: `bare Node proxy (http + undici pool), Node ${otherNode}`,
+    url: await startBare('bare-proxy-other-node', alsoNode),
+    bare: true,
+    node: otherNode,
+  });
   targets.push({
     label: `fastify + reply-from, Node ${otherNode}`,
     url: await startReplyFrom('plain-proxy-other-node', alsoNode),
@@ -318,6 +344,13 @@ const referenceOf = (node) =>
       .map((r) => r.rps),
   );
 const referenceRps = referenceOf(mainNode);
+// And with the bare proxy on its Node line: how much of the ceiling a target reaches.
+const bareOf = (node) =>
+  mean(
+    measured
+      .get(targets.find((t) => t.bare && t.node === node).label)
+      .map((r) => r.rps),
+  );
 const halfPeak = Math.round(referenceRps / 2);
 const rows = [];
 for (const target of targets) {
@@ -330,6 +363,7 @@ for (const target of targets) {
     'p50 ms': mean(results.map((r) => r.p50)).toFixed(2),
     'p99 ms': mean(results.map((r) => r.p99)).toFixed(2),
     'vs reply-from': `${(rps / (target.node === undefined ? referenceRps : referenceOf(target.node))).toFixed(2)}x`,
+    'vs bare': `${(rps / bareOf(target.node ?? mainNode)).toFixed(2)}x`,
     errors: results.reduce((n, r) => n + r.errors + r.non2xx, 0),
   };
   if (!target.label.startsWith('nginx')) {

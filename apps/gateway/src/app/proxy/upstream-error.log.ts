@@ -1,6 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import pino, { Logger as PinoLogger } from 'pino';
-import { loggerOptions } from '@gatehouse/shared/logging';
+import { createFileLogger, FileLogger } from '@gatehouse/shared/logging';
 import { GATEWAY_CONFIG, GatewayConfig } from '../gateway.config';
 
 export interface UpstreamFailure {
@@ -17,34 +16,21 @@ export interface UpstreamFailure {
 // G-4: upstream failures also go, one JSON line each, to their own file.
 @Injectable()
 export class UpstreamErrorLog implements OnApplicationShutdown {
-  private readonly destination: pino.DestinationStream & {
-    flushSync(): void;
-    end(): void;
-  };
-  private readonly logger: PinoLogger;
+  private readonly file: FileLogger;
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
-    this.destination = pino.destination({
-      dest: config.UPSTREAM_ERROR_LOG,
-      sync: false,
-      mkdir: true,
-      append: true,
+    this.file = createFileLogger({
+      service: 'gateway',
+      level: 'info',
+      path: config.UPSTREAM_ERROR_LOG,
     });
-    this.logger = pino(
-      loggerOptions({ service: 'gateway', level: 'info' }),
-      this.destination,
-    );
   }
 
   record(failure: UpstreamFailure): void {
-    this.logger.error(failure, 'upstream failure');
+    this.file.logger.error(failure, 'upstream failure');
   }
 
   onApplicationShutdown(): void {
-    try {
-      this.destination.flushSync();
-    } catch {
-      // Nothing was buffered or the file is already closed.
-    }
+    this.file.flush();
   }
 }

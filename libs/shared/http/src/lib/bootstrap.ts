@@ -1,8 +1,7 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
-import { assignRequestId } from '@gatehouse/shared/logging';
+import { assignRequestId, Logger } from '@gatehouse/shared/logging';
 import type { Server } from 'node:http';
 import { bodyParserProblem } from './body-parser.problem';
 import { KnownQueryParametersGuard } from './known-query-parameters.guard';

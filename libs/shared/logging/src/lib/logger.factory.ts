@@ -89,6 +89,35 @@ export function createLogger(options: LoggingOptions): PinoBaseLogger {
   );
 }
 
+export interface FileLogger {
+  logger: PinoBaseLogger;
+  // Writes what is buffered now: for shutdown.
+  flush(): void;
+}
+
+// JSON lines to a file of their own (appended, its folder made if missing), written
+// asynchronously, in the same form as the service's stdout lines.
+export function createFileLogger(
+  options: Pick<LoggingOptions, 'service' | 'level'> & { path: string },
+): FileLogger {
+  const destination = pino.destination({
+    dest: options.path,
+    sync: false,
+    mkdir: true,
+    append: true,
+  });
+  return {
+    logger: pino(loggerOptions(options), destination),
+    flush: () => {
+      try {
+        destination.flushSync();
+      } catch {
+        // Nothing was buffered or the file is already closed.
+      }
+    },
+  };
+}
+
 const defaultQuietPaths = (url: string) =>
   url.startsWith('/health/') || url === '/metrics';
 
