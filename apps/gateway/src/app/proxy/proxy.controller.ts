@@ -3,7 +3,7 @@ import { AcceptAnyQuery } from '@gatehouse/shared/http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HedgedRouteHandler } from '../hedging/hedged-route.handler';
 import { MaliciousRequestGuard } from '../inspection/malicious-request.guard';
-import { ConnectionOrderInterceptor } from '../request/connection-order.interceptor';
+import { ConnectionOrderGuard } from '../request/connection-order.guard';
 import { RequestBodyGuard } from '../request/request-body.guard';
 import { contextOf } from '../request/request-context';
 import { ClientThrottlerGuard } from '../traffic/client-throttler.guard';
@@ -17,9 +17,11 @@ import { ProxyService } from './proxy.service';
 // and interceptor consumers, outside the router (docs/adr/0001-hot-path-http-client.md), in the
 // order docs/adr/0005 fixes:
 //   guards: the rate limit, the body, the client's latest request (before inspection, so a
-//           blocked request still counts as one in between), the malicious-payload check;
-//   interceptors: the duplicate hold, the connection's order, the upstream slot.
-// So an upstream slot is taken only after the body, the inspection and any hold. App-wide
+//           blocked request still counts as one in between), the malicious-payload check,
+//           and the connection's order (pipelined requests go on in arrival order);
+//   interceptors: the duplicate hold, then the upstream slot.
+// So an upstream slot is taken only after the body, the inspection and any hold. Each
+// interceptor is a level of Nest's interceptor chain on every request, so there are two. App-wide
 // guards run first, as on any handler: the query guard lets proxied requests through with
 // whatever query the upstream takes.
 @Injectable()
@@ -29,12 +31,9 @@ import { ProxyService } from './proxy.service';
   RequestBodyGuard,
   LatestRequestGuard,
   MaliciousRequestGuard,
+  ConnectionOrderGuard,
 )
-@UseInterceptors(
-  DuplicateDelayInterceptor,
-  ConnectionOrderInterceptor,
-  InFlightLimitInterceptor,
-)
+@UseInterceptors(DuplicateDelayInterceptor, InFlightLimitInterceptor)
 export class ProxyController {
   constructor(
     private readonly proxy: ProxyService,
@@ -42,9 +41,23 @@ export class ProxyController {
     private readonly tunnels: WebSocketTunnels,
   ) {}
 
-  // Resolves when the exchange with the upstream has ended.
-  forward(_req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Resolves when the exchange with the upstream has ended; undefined when nothing is sent.
+  forward(
+    _req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> | undefined {
     const context = contextOf(res)!;
+    // Decided: a request pipelined behind this one may go on.
+    context.place?.turn.decide();
+    // The client has gone: nothing is sent upstream for it.
+    if (context.abandoned) return undefined;
+    // An error answer ahead of it closed the connection: nothing behind that is forwarded.
+    if (context.place?.behindCut) {
+      context.decision = 'rejected';
+      context.error = 'connection-closed';
+      res.destroy();
+      return undefined;
+    }
     const upstream = context.upstream!;
     if (context.upgradeHead !== undefined)
       return this.tunnels.open(context, upstream, context.upgradeHead);
