@@ -3,6 +3,7 @@ import { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { TerminusModule } from '@nestjs/terminus';
 import { Cluster } from 'ioredis';
+import { configProvider } from '@gatehouse/shared/config';
 import { MetricsController } from '@gatehouse/shared/http';
 import { createLoggerModule } from '@gatehouse/shared/logging';
 import { GatewayMetrics } from './stats/gateway.metrics';
@@ -10,7 +11,7 @@ import { HealthController } from './admin/health.controller';
 import { StatusController } from './admin/status.controller';
 import { UpstreamProbe } from './admin/upstream.probe';
 import { ForwardProxyRouter } from './forward-proxy/forward-proxy.router';
-import { GATEWAY_CONFIG, GatewayConfig } from './gateway.config';
+import { GATEWAY_CONFIG, GatewayConfig, gatewaySchema } from './gateway.config';
 import { HedgedRouteHandler } from './hedging/hedged-route.handler';
 import { MaliciousPayloadInspector } from './inspection/malicious-payload.inspector';
 import { JwtSigner } from './jwt/jwt-signer.service';
@@ -111,7 +112,7 @@ export class AppModule {
         UpstreamHeaders,
         UpstreamProbe,
         WebSocketTunnels,
-        { provide: GATEWAY_CONFIG, useValue: config },
+        configProvider(GATEWAY_CONFIG, gatewaySchema),
         { provide: GATEWAY_STORE, useFactory: () => createStore(config) },
         // The throttler's script keys share a per-client hash tag ({rl:<client>:client}), so it
         // runs on a cluster through the store's client as it is.
