@@ -1,16 +1,22 @@
+import { appConfigModule, withConfig } from '@gatehouse/shared/config';
 import { bootstrap } from '@gatehouse/shared/http';
 import type { Server } from 'node:http';
 import { GATEWAY_ADMIN_SCHEMAS } from './app/admin/admin.openapi';
 import { AppModule } from './app/app.module';
-import { loadGatewayConfig } from './app/gateway.config';
+import { checkGatewayConfig, gatewaySchema } from './app/gateway.config';
 import { attachProxy } from './app/proxy/proxy-server';
 import { ProxyPipeline } from './app/proxy/proxy.pipeline';
 import { RequestLogService } from './app/proxy/request-log.service';
 
 async function main(): Promise<void> {
-  const config = loadGatewayConfig();
+  const configModule = await appConfigModule(
+    'gateway',
+    gatewaySchema,
+    checkGatewayConfig,
+  );
+  const { config } = configModule;
   const prefix = config.ADMIN_PREFIX;
-  await bootstrap(AppModule.forRoot(config), {
+  await bootstrap(withConfig(AppModule.forRoot(config), configModule), {
     service: 'gateway',
     port: config.PORT,
     host: config.HOST,

@@ -1,9 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { configProvider } from '@gatehouse/shared/config';
 import { MetricsController } from '@gatehouse/shared/http';
 import { createLoggerModule } from '@gatehouse/shared/logging';
 import { ApiController } from './api.controller';
-import { BACKEND_CONFIG, BackendConfig } from './backend.config';
+import { BACKEND_CONFIG, BackendConfig, backendSchema } from './backend.config';
 import { DefaultController, HealthController } from './default.controller';
 import { EchoController } from './echo.controller';
 import { JwtReplayCache } from './jwt-replay.cache';
@@ -30,7 +31,7 @@ export class AppModule {
       ],
       providers: [
         MockScenarioService,
-        { provide: BACKEND_CONFIG, useValue: config },
+        configProvider(BACKEND_CONFIG, backendSchema),
         {
           provide: JwtReplayCache,
           useValue: new JwtReplayCache(config.JWT_REPLAY_MAX),

@@ -3,7 +3,6 @@ import {
   ConfigOf,
   EnvVar,
   int,
-  loadConfigOrExit,
   oneOf,
   serverSchema,
 } from '@gatehouse/shared/config';
@@ -65,8 +64,4 @@ export function checkBackendConfig(config: BackendConfig): ConfigError | null {
         'JWT_SECRET',
         `must encode at least ${MIN_JWT_SECRET_BYTES} bytes as ${config.JWT_SECRET_ENCODING}`,
       );
-}
-
-export function loadBackendConfig(): BackendConfig {
-  return loadConfigOrExit('backend', backendSchema, checkBackendConfig);
 }

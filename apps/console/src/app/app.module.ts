@@ -1,7 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { configProvider } from '@gatehouse/shared/config';
 import { createLoggerModule } from '@gatehouse/shared/logging';
 import { AppClient } from './app-client.service';
-import { CONSOLE_CONFIG, ConsoleConfig } from './console.config';
+import {
+  CONSOLE_CONFIG,
+  ConsoleConfig,
+  consoleConfigSchema,
+} from './console.config';
 import { ConsoleApiController } from './console-api.controller';
 import { GatewayOverviewService } from './gateway-overview.service';
 import { HealthController } from './health.controller';
@@ -26,7 +31,7 @@ export class AppModule {
       providers: [
         AppClient,
         GatewayOverviewService,
-        { provide: CONSOLE_CONFIG, useValue: config },
+        configProvider(CONSOLE_CONFIG, consoleConfigSchema),
       ],
     };
   }

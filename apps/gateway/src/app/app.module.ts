@@ -15,7 +15,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        GatewayConfigModule.forRoot(config),
+        GatewayConfigModule.fromConfigService(),
         createLoggerModule({
           service: 'gateway',
           level: config.LOG_LEVEL,

@@ -5,7 +5,6 @@ import {
   InvalidValue,
   list,
   ConfigError,
-  loadConfigOrExit,
   oneOf,
   optional,
   serverSchema,
@@ -315,10 +314,6 @@ export function jwtKey(config: GatewayConfig): Buffer | undefined {
   const text = config.JWT_SECRET;
   if (text === undefined) return undefined;
   return Buffer.from(text, config.JWT_SECRET_ENCODING);
-}
-
-export function loadGatewayConfig(): GatewayConfig {
-  return loadConfigOrExit('gateway', gatewaySchema, checkGatewayConfig);
 }
 
 export function inspectedMethods(config: GatewayConfig): ReadonlySet<string> {

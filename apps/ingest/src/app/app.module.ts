@@ -6,9 +6,14 @@ import {
   ScanStoreUnavailableInterceptor,
 } from '@gatehouse/scans/data-access';
 import { MetricsController } from '@gatehouse/shared/http';
+import { configProvider } from '@gatehouse/shared/config';
 import { createLoggerModule } from '@gatehouse/shared/logging';
 import { ScanScope } from '@gatehouse/scans/target-scope';
-import { INGEST_CONFIG, IngestConfig } from './ingest.config';
+import {
+  INGEST_CONFIG,
+  IngestConfig,
+  ingestConfigSchema,
+} from './ingest.config';
 import { ScanIntakeService } from './scan-intake.service';
 import { ScansController } from './scans.controller';
 
@@ -28,7 +33,7 @@ export class AppModule {
       controllers: [ScansController, ScansHealthController, MetricsController],
       providers: [
         { provide: APP_INTERCEPTOR, useClass: ScanStoreUnavailableInterceptor },
-        { provide: INGEST_CONFIG, useValue: config },
+        configProvider(INGEST_CONFIG, ingestConfigSchema),
         {
           provide: ScanScope,
           useValue: ScanScope.fromLists(config.SCAN_ALLOW, config.SCAN_DENY),

@@ -4,8 +4,13 @@ import {
   ScansHealthController,
 } from '@gatehouse/scans/data-access';
 import { MetricsController } from '@gatehouse/shared/http';
+import { configProvider } from '@gatehouse/shared/config';
 import { createLoggerModule } from '@gatehouse/shared/logging';
-import { PROCESSOR_CONFIG, ProcessorConfig } from './processor.config';
+import {
+  PROCESSOR_CONFIG,
+  ProcessorConfig,
+  processorConfigSchema,
+} from './processor.config';
 import { createScanJobs } from './jobs/scan-jobs';
 import { byKind, SCAN_JOB } from './scan-job';
 import { ScanWorkerMetrics } from './scan-worker.metrics';
@@ -27,7 +32,7 @@ export class AppModule {
       ],
       controllers: [ScansHealthController, MetricsController],
       providers: [
-        { provide: PROCESSOR_CONFIG, useValue: config },
+        configProvider(PROCESSOR_CONFIG, processorConfigSchema),
         {
           provide: SCAN_JOB,
           useValue: byKind(createScanJobs(config)),

@@ -25,8 +25,10 @@ const PREAMBLE = `# Configuration
 <!-- Generated from the apps' config schemas by \`${CONFIGURATION_DOC_SCRIPT}\`: edit the
 schemas, not this file. A unit test fails when the two differ. -->
 
-Each app reads its settings from environment variables. Every variable is
-validated at start-up: a bad value stops the app with one JSON line that names the variable.
+Each app reads its settings from environment variables, never from a \`.env\` file. Every
+variable is validated at start-up, by the app's schema as the \`validate\` of its
+\`@nestjs/config\` \`ConfigModule\`: a bad value stops the app with one JSON line that names
+the variable, and exit code 1. Providers get the parsed values from \`ConfigService\`.
 Rules across variables are checked too: \`MAX_WORK_MS\` ≥ \`MIN_WORK_MS\`, \`POLL_MAX_MS\` ≥
 \`POLL_MIN_MS\`, and \`JWT_SECRET\` must encode at least 16 bytes in its \`JWT_SECRET_ENCODING\`.
 

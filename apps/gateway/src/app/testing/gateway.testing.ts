@@ -79,7 +79,7 @@ export function proxyTestingModule(
 ): Promise<TestingModule> {
   return Test.createTestingModule({
     imports: [
-      GatewayConfigModule.forRoot(config),
+      GatewayConfigModule.of(config),
       TestLoggerModule.writingTo(destination),
       StoreModule,
       ProxyModule,

@@ -10,6 +10,8 @@ export type ConfigCheck<S extends ConfigSchema> = (
   config: ConfigOf<S>,
 ) => ConfigError | null;
 
+// Parses the environment by the schema, frozen; appConfigModule runs it as ConfigModule's
+// validate.
 export function loadConfig<S extends ConfigSchema>(
   schema: S,
   env: Record<string, string | undefined> = process.env,
@@ -29,29 +31,6 @@ export function loadConfig<S extends ConfigSchema>(
   const broken = check?.(loaded);
   if (broken) throw broken;
   return loaded;
-}
-
-// Boot-time entry: a bad value stops the app with one JSON line naming the variable.
-export function loadConfigOrExit<S extends ConfigSchema>(
-  service: string,
-  schema: S,
-  check?: ConfigCheck<S>,
-): ConfigOf<S> {
-  try {
-    return loadConfig(schema, process.env, check);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(
-      `${JSON.stringify({
-        level: 'fatal',
-        time: Date.now(),
-        service,
-        variable: error.variable,
-        msg: `invalid configuration: ${error.message}`,
-      })}\n`,
-    );
-    process.exit(1);
-  }
 }
 
 export const LOG_LEVELS = [
