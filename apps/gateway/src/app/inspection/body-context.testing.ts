@@ -1,5 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestContext } from '../request/request-context';
+import type { RequestContext } from '../request/request-context';
+import { proxiedContext } from '../testing/gateway.testing';
 
 // For the inspection specs: a request context holding a body as the body reader leaves it.
 export function bodyContext(
@@ -8,14 +8,8 @@ export function bodyContext(
   body: Buffer | string,
   complete = true,
 ): RequestContext {
-  const req = {
-    method,
-    headers,
-    url: '/x',
-    socket: { bytesWritten: 0 },
-  } as unknown as IncomingMessage;
-  const ctx = new RequestContext(req, {} as ServerResponse, 'id', 'client', 0);
-  ctx.body = Buffer.from(body);
-  ctx.bodyComplete = complete;
-  return ctx;
+  const context = proxiedContext({ method, headers });
+  context.body = Buffer.from(body);
+  context.bodyComplete = complete;
+  return context;
 }

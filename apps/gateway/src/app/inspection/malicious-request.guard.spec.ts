@@ -1,9 +1,6 @@
 import { ProblemException } from '@gatehouse/shared/http';
-import {
-  executionFor,
-  providersModule,
-  proxiedContext,
-} from '../testing/gateway.testing';
+import { executionFor, providersModule } from '../testing/gateway.testing';
+import { bodyContext } from './body-context.testing';
 import { MaliciousPayloadInspector } from './malicious-payload.inspector';
 import { MaliciousRequestGuard } from './malicious-request.guard';
 
@@ -18,14 +15,10 @@ describe('MaliciousRequestGuard (G-2)', () => {
     guard = module.get(MaliciousRequestGuard);
   });
 
-  const post = (body: string) => {
-    const context = proxiedContext({
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-    });
-    context.body = Buffer.from(body);
-    return executionFor(context);
-  };
+  const post = (body: string) =>
+    executionFor(
+      bodyContext('POST', { 'content-type': 'application/json' }, body),
+    );
 
   it('passes a clean body, synchronously', () => {
     expect(guard.canActivate(post('{"order":7}'))).toBe(true);
