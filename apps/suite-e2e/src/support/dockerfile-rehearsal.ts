@@ -134,13 +134,16 @@ export function rehearse(options: RehearsalOptions): Stage[] {
               recursive: true,
             });
           } else {
-            const prefix = source === '.' ? '' : source;
+            // A file lands in the destination under its own name; a folder's files land
+            // under the destination with the paths they have inside that folder, as in Docker.
+            const folder =
+              source === '.' ? '' : `${source.replace(/\/+$/, '')}/`;
             for (const file of contextFiles) {
-              if (prefix !== '' && file !== prefix) continue;
-              const target =
-                source === '.'
-                  ? join(inStage(destination, current), file)
-                  : join(inStage(destination, current), posix.basename(file));
+              const inFolder = file.startsWith(folder);
+              if (file !== source && !inFolder) continue;
+              const target = inFolder
+                ? join(inStage(destination, current), file.slice(folder.length))
+                : join(inStage(destination, current), posix.basename(file));
               mkdirSync(dirname(target), { recursive: true });
               cpSync(join(options.context, file), target);
             }
