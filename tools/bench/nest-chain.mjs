@@ -2,8 +2,9 @@
 // one handler called through ExternalContextCreator with the gateway's shape of chain (five
 // synchronous guards, one of them answering with a settled promise, then two interceptors,
 // one handing next.handle() on untouched and one with finalize), against guards only and the
-// handler called directly. Also AsyncResource.bind, which the interceptor consumer calls once
-// per level. Prints µs per call on the Node that runs it; asserts nothing.
+// handler called directly. Also AsyncResource.bind, which Nest 11's published interceptor
+// consumer calls once per level; the consumer installed here is patched not to (patches/, ADR
+// 0001). Prints µs per call on the Node that runs it; asserts nothing.
 // Usage: node tools/bench/nest-chain.mjs [--calls 200000]
 import 'reflect-metadata';
 import { Injectable, Module, UseGuards, UseInterceptors } from '@nestjs/common';
