@@ -86,15 +86,14 @@ export class HedgedRouteHandler {
     return timeoutMs ?? this.config.UPSTREAM_TIMEOUT_MS;
   }
 
-  // deadlineMs: the pipeline reads it once, before any hold; a direct caller may leave it out.
+  // Called after begin(), which stamped the answer's headers. deadlineMs: read once, before any
+  // hold; a direct caller may leave it out.
   async serve(
     context: RequestContext,
     deadlineMs = this.deadlineMs(context),
   ): Promise<void> {
     const { req, res } = context;
     const smart = context.path === SMART_PATH;
-    // Every answer says how many copies were sent, errors included.
-    res.setHeader(HEDGE_COPIES_HEADER, '0');
     if (!HEDGED_METHODS.has(req.method ?? '')) {
       throw new ProblemException({
         status: 405,

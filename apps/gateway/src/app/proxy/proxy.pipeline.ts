@@ -147,7 +147,6 @@ export class ProxyPipeline implements OnModuleInit {
           ? this.backend
           : this.forwardProxy.resolve(target);
       context.upstream = upstream;
-      context.upstreamOrigin = upstream.origin;
     } catch (error) {
       failed(error);
       return;
@@ -178,7 +177,7 @@ export class ProxyPipeline implements OnModuleInit {
         requestId: context.requestId,
         method: req.method ?? '',
         path: context.path,
-        upstream: context.upstreamOrigin || this.backend.origin,
+        upstream: (context.upstream ?? this.backend).origin,
         status,
         code: context.error,
         error: (error as Error)?.message ?? String(error),

@@ -40,8 +40,6 @@ export class RequestContext {
   readonly path: string;
   // Where the request goes: the backend, or an allowed forward-proxy host (G-9).
   upstream: UpstreamTarget | undefined;
-  // Origin the request was sent to: the backend, or a forward-proxy host.
-  upstreamOrigin = '';
   // Its place in its connection's order of requests.
   place: Place | undefined;
   // Set for a WebSocket handshake: the bytes that arrived after its headers (G-1).
