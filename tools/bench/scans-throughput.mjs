@@ -228,7 +228,7 @@ async function finished(processors) {
 
 const perScan = (counts, scans) =>
   Object.fromEntries(
-    ['poll', 'claim', 'renew', 'finish'].map((op) => [
+    ['poll', 'claim', 'renew', 'finish', 'counters'].map((op) => [
       op,
       Number(((counts.commands[op] ?? 0) / scans).toFixed(2)),
     ]),

@@ -131,8 +131,8 @@ export class ScanClaimRepository {
         const accepted = (await waiting.lean<Candidate[]>())
           .filter((entry) => !entry.nextAttemptAt || entry.nextAttemptAt <= now)
           .map((entry) => ({ ...entry, fromQueue: true }));
+        // S-11: the counters are written by their own lingering flush, off the claim path.
         await this.claimer.claimFrom(accepted, workerId, options, max, result);
-        await this.counters.flush();
         return result;
       }),
     );
@@ -172,7 +172,6 @@ export class ScanClaimRepository {
         const claimed = entry
           ? await this.claimer.tryClaim(entry, workerId, options, exhausted)
           : null;
-        await this.counters.flush();
         return { claimed, exhausted };
       }),
     );
@@ -353,7 +352,6 @@ export class ScanClaimRepository {
         await this.projector.end(recorded, scan, { leaseOnly: true });
         this.held.delete(heldKey(scanId, seq, workerId));
         this.counters.change(ScanStatus.Running, outcome.status);
-        await this.counters.flush();
         return true;
       }),
     );

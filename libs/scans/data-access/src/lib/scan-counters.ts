@@ -16,6 +16,9 @@ type Counts = Record<ScanStatus, number>;
 
 const BASE = 'base';
 const RETRY_MS = 1_000;
+// Changes made within this long of each other share one write: under load a transition costs a
+// fraction of a command instead of one each, and the summary lags the scans by at most this.
+export const COUNTERS_LINGER_MS = 100;
 
 function zero(): Counts {
   return Object.fromEntries(SCAN_STATUSES.map((s) => [s, 0])) as Counts;
@@ -34,8 +37,9 @@ export function summaryOf(counts: Counts): ScanSummaryResponse {
 
 // S-11: keeps this process's share of the per-status counters. Each state change adds to an
 // in-memory tally that one flush at a time writes to this process's own document with $inc,
-// so changes made close together cost one write. A crash can lose the changes of the last
-// unflushed moment: the repair (recount) sets the counters right again (docs/scans.md).
+// COUNTERS_LINGER_MS after the first unwritten change, so changes made close together cost one
+// write. A crash can lose the changes of the last unflushed moment: the repair (recount) sets
+// the counters right again (docs/scans.md).
 @Injectable()
 export class ScanCounters implements OnApplicationShutdown {
   private readonly writer = `w:${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -43,6 +47,7 @@ export class ScanCounters implements OnApplicationShutdown {
   private dirty = false;
   private flushing: Promise<void> | null = null;
   private retry: NodeJS.Timeout | undefined;
+  private lingering: NodeJS.Timeout | undefined;
 
   constructor(
     @InjectModel(ScanCounter.name)
@@ -56,13 +61,21 @@ export class ScanCounters implements OnApplicationShutdown {
     if (from) this.pending[from]--;
     if (to) this.pending[to]++;
     this.dirty = true;
-    if (!this.flushing && !this.retry) setImmediate(() => void this.flush());
+    if (!this.flushing && !this.retry) this.linger();
   }
 
-  // Writes what is pending; resolves when everything changed before the call is written (or
-  // the write failed, in which case it is kept and retried).
+  private linger(): void {
+    if (this.lingering) return;
+    this.lingering = setTimeout(() => void this.flush(), COUNTERS_LINGER_MS);
+    this.lingering.unref();
+  }
+
+  // Writes what is pending now; resolves when everything changed before the call is written
+  // (or the write failed, in which case it is kept and retried).
   flush(): Promise<void> {
     if (this.flushing) return this.flushing.then(() => this.flush());
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
     if (!this.dirty) return Promise.resolve();
     const delta = this.pending;
     this.pending = zero();
@@ -86,7 +99,7 @@ export class ScanCounters implements OnApplicationShutdown {
       }
     }).finally(() => {
       this.flushing = null;
-      if (this.dirty && !this.retry) setImmediate(() => void this.flush());
+      if (this.dirty && !this.retry) this.linger();
     });
     return this.flushing;
   }

@@ -1,7 +1,7 @@
 // Runs against a real MongoDB wire server: MONGODB_URI if set, else the FerretDB test DB.
 // It never skips: without Go or a database, beforeAll fails and says why.
 // eslint-disable-next-line @nx/enforce-module-boundaries -- test-only: the test DB helper lives in the testing lib
-import { ensureMongoUri } from '@gatehouse/shared/testing';
+import { ensureMongoUri, eventually } from '@gatehouse/shared/testing';
 import { ScanStatus } from '@gatehouse/shared/contracts';
 import { randomUUID } from 'node:crypto';
 import mongoose, { Connection } from 'mongoose';
@@ -622,11 +622,12 @@ describe('scan repositories against a real database', () => {
       expect(
         (await fresh[1].list({ status: ScanStatus.Complete, limit: 10 })).items,
       ).toHaveLength(1);
-      expect(await fresh[1].summary()).toMatchObject({
-        Accepted: 3,
-        Complete: 1,
-        total: 4,
-      });
+      // S-11: another process sees the finish once the lingering flush wrote it.
+      const seen = await eventually(async () => {
+        const summary = await fresh[1].summary();
+        return summary.Complete === 1 ? summary : undefined;
+      }, 2_000);
+      expect(seen).toMatchObject({ Accepted: 3, Complete: 1, total: 4 });
     });
 
     it('S-16: a retry waits in the queue until nextAttemptAt, and records its error and class', async () => {
