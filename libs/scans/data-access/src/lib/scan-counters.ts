@@ -17,7 +17,7 @@ type Counts = Record<ScanStatus, number>;
 const BASE = 'base';
 const RETRY_MS = 1_000;
 // Changes made within this long of each other share one write: under load a transition costs a
-// fraction of a command instead of one each, and the summary lags the scans by at most this.
+// fraction of a command instead of one each, and the summary lags the scans by about this.
 export const COUNTERS_LINGER_MS = 100;
 
 function zero(): Counts {
