@@ -14,7 +14,7 @@
 // reported beside the throughput.
 // Uses MONGODB_URI when set, else starts the FerretDB test DB (tools/test-db). Loopback only.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,18 @@ const WORKER_COUNTS = String(args.workers).split(',').map(Number);
 const LEASE_MS = 2_000;
 const POLL_MAX_MS = 500;
 
+// CPU seconds a process has used (user + system), from /proc/<pid>/stat; null off Linux or once
+// it has exited. Fields 14 and 15 count clock ticks, 100 per second on Linux.
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 let started = 0;
 // Each app's log lines go to a file in tmpdir, so a failed run can be read afterwards.
 async function startApp(app, env) {
@@ -68,6 +80,7 @@ async function startApp(app, env) {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     stop: (signal = 'SIGTERM') => (child.kill(signal), exited),
   };
 }
@@ -97,6 +110,7 @@ async function startDb() {
   );
   return {
     uri,
+    pid: child.pid,
     stop: async () => (
       child.kill('SIGTERM'),
       await sleep(300),
@@ -266,6 +280,10 @@ async function throughput(db, workers, history) {
       await sleep(SUMMARY_POLL_MS);
     }
   })();
+  // CPU used within the timed window, per scan: where the time goes (the test DB's only when
+  // this run started it).
+  const cpuOf = () => [db.pid, ...processors.map((p) => p.pid)].map(cpuSeconds);
+  const cpuBefore = cpuOf();
   const started = Date.now();
   // Progress comes from the processors' own counters, so watching costs the database nothing;
   // read every 200 ms, so that scraping costs the processors little (the end is late by < 0.2 s).
@@ -276,6 +294,15 @@ async function throughput(db, workers, history) {
     200,
   );
   const seconds = (Date.now() - started) / 1_000;
+  const cpuAfter = cpuOf();
+  const cpuMsPerScan = (from, to) => {
+    let used = 0;
+    for (let i = from; i < to; i++) {
+      if (cpuBefore[i] === null || cpuAfter[i] === null) return null;
+      used += cpuAfter[i] - cpuBefore[i];
+    }
+    return Number(((used * 1_000) / args.scans).toFixed(1));
+  };
   polling = false;
   await reader;
   await status?.stop();
@@ -299,6 +326,10 @@ async function throughput(db, workers, history) {
     completeOfAll: `${complete}/${args.scans + history}`,
     notExactlyOnce,
     commandsPerScan: perScan(counts, args.scans),
+    cpuMsPerScan: {
+      db: db.pid ? cpuMsPerScan(0, 1) : null,
+      processors: cpuMsPerScan(1, cpuBefore.length),
+    },
     ...(status
       ? {
           summaryReads: summaryMs.length,
