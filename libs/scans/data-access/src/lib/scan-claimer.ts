@@ -31,6 +31,11 @@ export function heldKey(scanId: string, seq: number, workerId: string) {
   return `${attemptKey(scanId, seq)}/${workerId}`;
 }
 
+// How long a claim's winner is trusted to move its scan out of the waiting queue before a poll
+// that meets the scan there moves it: a winner that crashed in between delays only its own
+// lease's expiry by this much, and a poll that lost the race writes nothing.
+export const MOVE_AFTER_MS = 1_000;
+
 function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
@@ -103,8 +108,10 @@ export class ScanClaimer {
     const now = Date.now();
     if (last.leaseUntil && last.leaseUntil.getTime() > now) {
       // A live claim is projected by its winner alone (ADR 0002); a winner that stopped before
-      // moving the scan out of the waiting queue gets it moved, so its lease can expire.
-      if (entry.fromQueue) await this.projector.move(last, entry);
+      // moving the scan out of the waiting queue gets it moved, so its lease can expire. A claim
+      // younger than MOVE_AFTER_MS is a winner still moving it: a race lost, nothing to repair.
+      if (entry.fromQueue && now - last.at.getTime() >= MOVE_AFTER_MS)
+        await this.projector.move(last, entry);
       return null;
     }
     // S-17: a cancel asked of an attempt whose worker stopped (or gave it back) ends the scan.

@@ -113,6 +113,9 @@ export class ScanProjector {
     if (fromQueue) {
       if (!(await created())) await lease();
     } else if (!(await lease())) await created();
+    // The first entry of a scan's log: the guard fails only when a later entry exists (an end,
+    // a retry, a newer claim), and settle below finds that entry and re-applies it.
+    const first = fromQueue && claim.seq === 1;
     await Promise.all([
       fromQueue && this.queue.deleteOne({ _id: scan._id }).exec(),
       updateGuarded(
@@ -127,6 +130,7 @@ export class ScanProjector {
             nextAttemptAt: null,
           },
         },
+        { checkedAfter: first },
       ),
     ]);
     return this.settle(claim.scanId, claim.seq, scan);
@@ -181,8 +185,9 @@ export class ScanProjector {
   }
 
   // An end is final, so it overwrites the view. On FerretDB a concurrent stale write-back can
-  // still undo it, so it is read back and re-applied (up to 3 times) before the scan leaves open
-  // work: leaving last means a crash at any step leaves the scan where a poll repairs it.
+  // undo it: every other writer of the view checks the log after its write and re-applies the
+  // end it finds there (settle; a cancel request decides again), so the end is not read back.
+  // The scan leaves open work last, so a crash at any step leaves it where a poll repairs it.
   // S-19: a scan with a callbackUrl gets its delivery, due at once, before it leaves open work,
   // so a crash after the end leaves it where the poll that repairs the end adds it.
   async end(
@@ -202,14 +207,7 @@ export class ScanProjector {
           result: end.result ?? null,
         },
       };
-      for (let i = 0; i < 3; i++) {
-        await this.scans.updateOne({ _id: viewId }, update);
-        const now = await this.scans
-          .findOne({ _id: viewId }, { status: 1, attempts: 1 })
-          .lean();
-        if (!now || (now.status === end.status && now.attempts === end.attempt))
-          break;
-      }
+      await this.scans.updateOne({ _id: viewId }, update);
     }
     if (callbackUrl && this.webhooks)
       await insertIfAbsent(this.webhooks, {

@@ -11,6 +11,7 @@ import { ScanClaimRepository } from './scan-claim.repository';
 import { ScanCounter, ScanCounterSchema } from './scan-counter.schema';
 import { ScanCounters } from './scan-counters';
 import type { ClaimOptions } from './scan-claim.types';
+import { MOVE_AFTER_MS } from './scan-claimer';
 import { ScanIntakeRepository } from './scan-intake.repository';
 import {
   ScanQueueEntry,
@@ -709,7 +710,7 @@ describe('scan repositories against a real database', () => {
         kind: 'claim',
         attempt: 1,
         workerId: 'w-crashed',
-        at: new Date(now),
+        at: new Date(now - MOVE_AFTER_MS),
         leaseUntil: new Date(now + 300),
       });
       expect((await fresh[1].claimNext('w2', opts)).claimed).toBeNull();
@@ -733,14 +734,60 @@ describe('scan repositories against a real database', () => {
       });
     });
 
+    it('leaves a scan whose claim was just won to its winner: the loser writes nothing', async () => {
+      const fresh = await connectFreshDb();
+      const { scan } = await fresh[0].create({});
+      const now = Date.now();
+      await fresh[0].connection.collection('scan_attempts').insertOne({
+        _id: `${scan.scanId}:1` as unknown as never,
+        scanId: scan.scanId,
+        seq: 1,
+        kind: 'claim',
+        attempt: 1,
+        workerId: 'w-winner',
+        at: new Date(now),
+        leaseUntil: new Date(now + 30_000),
+      });
+      const writes: string[] = [];
+      fresh[1].connection
+        .getClient()
+        .on('commandStarted', (event: { commandName: string }) => {
+          if (['insert', 'update', 'delete'].includes(event.commandName))
+            writes.push(event.commandName);
+        });
+      expect((await fresh[1].claimNext('w2', opts)).claimed).toBeNull();
+      // The fast path's insert of seq 1 is the only write: it lost to the winner's.
+      expect(writes).toEqual(['insert']);
+      const db = fresh[0].connection;
+      expect(
+        await db
+          .collection('scan_queue')
+          .countDocuments({ _id: scan.scanId as unknown as never }),
+      ).toBe(1);
+      expect(
+        await db
+          .collection('scan_leases')
+          .countDocuments({ _id: scan.scanId as unknown as never }),
+      ).toBe(0);
+    });
+
     it('S-13: claim and finish send the same database commands with 300 finished scans stored as with none', async () => {
       const fresh = await connectFreshDb();
       const commands: string[] = [];
+      // The summary counters are written by their own lingering timer (S-11), off the claim
+      // and finish path, so their writes land in either run: they are left out.
       for (const store of fresh)
         store.connection
           .getClient()
-          .on('commandStarted', (event: { commandName: string }) =>
-            commands.push(event.commandName),
+          .on(
+            'commandStarted',
+            (event: {
+              commandName: string;
+              command: Record<string, unknown>;
+            }) => {
+              if (event.command[event.commandName] !== 'scan_counters')
+                commands.push(event.commandName);
+            },
           );
       const oneScan = async (): Promise<string[]> => {
         const { scan } = await fresh[0].create({});
