@@ -1,6 +1,10 @@
 import { ScanResult, ScanStatus } from '@gatehouse/shared/contracts';
 import type { Model } from 'mongoose';
-import { insertIfAbsent, updateGuarded } from './guarded-update';
+import {
+  insertEachIfAbsent,
+  insertIfAbsent,
+  updateGuarded,
+} from './guarded-update';
 import { ScanAttempt } from './scan-attempt.schema';
 import { deliveryKey } from './scan-webhook.schema';
 
@@ -63,6 +67,11 @@ export class AttemptLog {
   // The protocol's only decision point: true for exactly one writer of a given seq.
   append(entry: ScanAttempt): Promise<boolean> {
     return insertIfAbsent(this.entries, entry);
+  }
+
+  // `append` for many entries in one command, each decided on its own.
+  appendEach(entries: ScanAttempt[]): Promise<boolean[]> {
+    return insertEachIfAbsent(this.entries, entries);
   }
 
   get(scanId: string, seq: number): Promise<ScanAttempt | null> {

@@ -91,6 +91,35 @@ export async function updateGuarded<T>(
   return result.matchedCount > 0;
 }
 
+// updateGuarded for many documents in one command, one statement each, none waiting on
+// another's. Without `checkedAfter`, FerretDB needs each guard's read first, so it falls back to
+// one updateGuarded each. Mongoose casts each statement and sets the schema's timestamps.
+export async function updateEachGuarded<T>(
+  model: Model<T>,
+  updates: { id: unknown; guard: UpdateGuard; update: UpdateQuery<T> }[],
+  { checkedAfter = false } = {},
+): Promise<void> {
+  if (updates.length === 0) return;
+  const ferret = await isFerretDb(model.db);
+  if (ferret && !checkedAfter) {
+    await Promise.all(
+      updates.map(({ id, guard, update }) =>
+        updateGuarded(model, id, guard, update),
+      ),
+    );
+    return;
+  }
+  await model.bulkWrite(
+    updates.map(({ id, guard, update }) => ({
+      updateOne: {
+        filter: { _id: id, ...(ferret ? {} : guardFilter(guard)) },
+        update,
+      },
+    })) as Parameters<Model<T>['bulkWrite']>[0],
+    { ordered: false },
+  );
+}
+
 // Deletes one document by _id if the guard holds; the same two ways as updateGuarded.
 export async function deleteGuarded<T>(
   model: Model<T>,
@@ -142,4 +171,49 @@ export async function insertIfAbsent<T>(
     if (isDuplicateKey(error)) return false;
     throw error;
   }
+}
+
+// insertIfAbsent for many documents in one unordered command: each insert is decided on its
+// own, and a duplicate _id fails only its own. For each document, true when it was inserted.
+export async function insertEachIfAbsent<T>(
+  model: Model<T>,
+  docs: Partial<T>[],
+): Promise<boolean[]> {
+  if (docs.length === 0) return [];
+  try {
+    await model.collection.insertMany(docs as Record<string, unknown>[], {
+      ordered: false,
+    });
+    return docs.map(() => true);
+  } catch (error) {
+    const failed = duplicateIndexes(error);
+    if (!failed) throw error;
+    return docs.map((_, i) => !failed.has(i));
+  }
+}
+
+// The indexes of a bulk write's failed statements when every failure is a duplicate key and the
+// write concern was met; null for any other error.
+function duplicateIndexes(error: unknown): Set<number> | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const { writeErrors, result } = error as {
+    writeErrors?: unknown;
+    result?: { getWriteConcernError?: () => unknown };
+  };
+  if (
+    writeErrors === undefined ||
+    typeof result?.getWriteConcernError !== 'function' ||
+    result.getWriteConcernError() !== undefined
+  )
+    return null;
+  const errors = (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) as {
+    index?: unknown;
+  }[];
+  if (errors.length === 0) return null;
+  const failed = new Set<number>();
+  for (const each of errors) {
+    if (!isDuplicateKey(each) || typeof each.index !== 'number') return null;
+    failed.add(each.index);
+  }
+  return failed;
 }

@@ -26,6 +26,7 @@ import type {
   ExhaustedScan,
 } from './scan-claim.types';
 import { ScanCounters } from './scan-counters';
+import { ScanEndBatch } from './scan-end-batch';
 import { ScanStoreSetup } from './scan-store.setup';
 import { ScanWebhook } from './scan-webhook.schema';
 import { Scan } from './scan.schema';
@@ -50,6 +51,7 @@ export class ScanClaimRepository {
   private readonly projector: ScanProjector;
   private readonly claimer: ScanClaimer;
   private readonly held: HeldAttempts = new Map();
+  private readonly ends: ScanEndBatch;
 
   constructor(
     @InjectModel(Scan.name) scans: Model<Scan>,
@@ -69,6 +71,7 @@ export class ScanClaimRepository {
       this.log,
       webhooks,
     );
+    this.ends = new ScanEndBatch(this.log, this.projector);
     this.claimer = new ScanClaimer(
       this.log,
       this.projector,
@@ -340,16 +343,8 @@ export class ScanClaimRepository {
           outcome,
           new Date(),
         );
-        let recorded: ScanAttempt = end;
-        if (!(await this.log.append(end))) {
-          // A retry whose first try did land (its reply was lost) finds its own entry: a win.
-          const existing = await this.log.get(scanId, seq + 1);
-          if (!existing || !isSameEnd(existing, end)) return false;
-          recorded = existing;
-        }
-        // A scan is only in the waiting queue while no live claim holds it; a stray entry
-        // left by a crashed release is removed by the poll that meets it.
-        await this.projector.end(recorded, scan, { leaseOnly: true });
+        // A retry whose first try did land (its reply was lost) finds its own entry: a win.
+        if (!(await this.ends.record(end, scan))) return false;
         this.held.delete(heldKey(scanId, seq, workerId));
         this.counters.change(ScanStatus.Running, outcome.status);
         return true;
@@ -383,13 +378,4 @@ export class ScanClaimRepository {
       (await this.projector.openScanOf(scanId))
     );
   }
-}
-
-function isSameEnd(existing: ScanAttempt, end: ScanAttempt): boolean {
-  return (
-    existing.kind === 'end' &&
-    existing.attempt === end.attempt &&
-    existing.workerId === end.workerId &&
-    existing.status === end.status
-  );
 }

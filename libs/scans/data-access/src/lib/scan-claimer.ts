@@ -65,15 +65,64 @@ export class ScanClaimer {
     const queue = shuffle(candidates);
     while (queue.length > 0 && result.claimed.length < max) {
       const tries = queue.splice(0, max - result.claimed.length);
-      const won = await Promise.all(
-        tries.map((entry) =>
-          inStoreOperation('claim', () =>
-            this.tryClaim(entry, workerId, options, result.exhausted),
+      const fresh = tries.filter(isFresh);
+      const won = await Promise.all([
+        fresh.length > 1
+          ? inStoreOperation('claim', () =>
+              this.claimFresh(fresh, workerId, options, result.exhausted),
+            )
+          : [],
+        ...tries
+          .filter((entry) => fresh.length <= 1 || !isFresh(entry))
+          .map((entry) =>
+            inStoreOperation('claim', () =>
+              this.tryClaim(entry, workerId, options, result.exhausted),
+            ),
           ),
-        ),
-      );
-      for (const claim of won) if (claim) result.claimed.push(claim);
+      ]);
+      for (const claim of won.flat()) if (claim) result.claimed.push(claim);
     }
+  }
+
+  // tryClaim's fast path for several scans at once: their seq-1 claims in one insert, each decided
+  // on its own, and their projections batched (ScanProjector.claimFresh). A scan whose insert
+  // lost goes on as in tryClaim.
+  private async claimFresh(
+    entries: Candidate[],
+    workerId: string,
+    options: ClaimOptions,
+    exhausted: ExhaustedScan[],
+  ): Promise<(ClaimedScan | null)[]> {
+    const claims = entries.map((entry) =>
+      claimEntry(entry, 1, 1, 1, workerId, options),
+    );
+    const won = await this.log.appendEach(claims);
+    const winners = entries.flatMap((entry, i) =>
+      won[i] ? [{ entry, claim: claims[i] }] : [],
+    );
+    for (const { entry, claim } of winners) this.hold(entry, claim);
+    const [current, lost] = await Promise.all([
+      winners.length > 0
+        ? this.projector.claimFresh(
+            winners.map(({ entry, claim }) => ({ claim, scan: entry })),
+          )
+        : [],
+      Promise.all(
+        entries
+          .filter((_, i) => !won[i])
+          .map((entry) =>
+            this.tryClaim(entry, workerId, options, exhausted, {
+              fastPathLost: true,
+            }),
+          ),
+      ),
+    ]);
+    return [
+      ...winners.map(({ entry, claim }, i) =>
+        this.claimed(entry, claim, current[i]),
+      ),
+      ...lost,
+    ];
   }
 
   async tryClaim(
@@ -81,9 +130,10 @@ export class ScanClaimer {
     workerId: string,
     options: ClaimOptions,
     exhausted: ExhaustedScan[],
+    { fastPathLost = false } = {},
   ): Promise<ClaimedScan | null> {
     // Fast path: a scan nobody has touched. Losing this insert just means another worker won.
-    if (entry.fromQueue && entry.attempts === 0) {
+    if (isFresh(entry) && !fastPathLost) {
       const won = await this.appendClaim(entry, 1, 1, 1, workerId, options);
       if (won) return won;
     }
@@ -185,46 +235,77 @@ export class ScanClaimer {
     options: ClaimOptions,
     reclaimed = false,
   ): Promise<ClaimedScan | null> {
-    const at = new Date();
-    const leaseUntil = new Date(at.getTime() + options.leaseMs);
-    const claim: ScanAttempt = {
-      _id: attemptKey(entry._id, seq),
-      scanId: entry._id,
-      seq,
-      kind: 'claim',
-      attempt,
-      ...(runFrom !== 1 ? { runFrom } : {}),
-      workerId,
-      at,
-      leaseUntil,
-    };
+    const claim = claimEntry(entry, seq, attempt, runFrom, workerId, options);
     if (!(await this.log.append(claim))) return null;
-    const key = heldKey(entry._id, seq, workerId);
-    this.held.set(key, {
+    this.hold(entry, claim);
+    const current = await this.projector.claim(claim, entry, entry.fromQueue);
+    return this.claimed(entry, claim, current, reclaimed);
+  }
+
+  // Remembers a won claim, so its renewals and its finish need no lookup.
+  private hold(entry: Candidate, claim: ScanAttempt): void {
+    this.held.set(heldKey(entry._id, claim.seq, claim.workerId), {
       _id: entry._id,
       viewId: entry.viewId,
       target: entry.target,
       kind: entry.kind,
       createdAt: entry.createdAt,
       callbackUrl: entry.callbackUrl ?? null,
-      attempt,
+      attempt: claim.attempt,
     });
-    if (!(await this.projector.claim(claim, entry, entry.fromQueue))) {
-      // Superseded already (this process stalled past the lease): never run it.
-      this.held.delete(key);
+  }
+
+  // A won and projected claim, as the worker runs it; null when its projection found it
+  // superseded already (this process stalled past the lease): it is never run.
+  private claimed(
+    entry: Candidate,
+    claim: ScanAttempt,
+    current: boolean,
+    reclaimed = false,
+  ): ClaimedScan | null {
+    if (!current) {
+      this.held.delete(heldKey(entry._id, claim.seq, claim.workerId));
       return null;
     }
     if (entry.fromQueue)
       this.counters.change(ScanStatus.Accepted, ScanStatus.Running);
     return {
       scanId: entry._id,
-      attempt,
-      seq,
-      runAttempt: attempt - runFrom + 1,
+      attempt: claim.attempt,
+      seq: claim.seq,
+      runAttempt: claim.attempt - (claim.runFrom ?? 1) + 1,
       kind: entry.kind ?? 'simulated',
       target: entry.target,
-      leaseUntil,
+      leaseUntil: claim.leaseUntil as Date,
       reclaimed,
     };
   }
+}
+
+// A scan nobody has touched: its first claim is seq 1.
+function isFresh(entry: Candidate): boolean {
+  return entry.fromQueue && entry.attempts === 0;
+}
+
+// The claim entry of attempt `attempt` at `seq`, leased from now.
+function claimEntry(
+  entry: Candidate,
+  seq: number,
+  attempt: number,
+  runFrom: number,
+  workerId: string,
+  options: ClaimOptions,
+): ScanAttempt {
+  const at = new Date();
+  return {
+    _id: attemptKey(entry._id, seq),
+    scanId: entry._id,
+    seq,
+    kind: 'claim',
+    attempt,
+    ...(runFrom !== 1 ? { runFrom } : {}),
+    workerId,
+    at,
+    leaseUntil: new Date(at.getTime() + options.leaseMs),
+  };
 }

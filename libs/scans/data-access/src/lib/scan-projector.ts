@@ -1,7 +1,13 @@
 import { ScanKind, ScanStatus } from '@gatehouse/shared/contracts';
 import type { Model, Types } from 'mongoose';
 import type { AttemptLog } from './attempt-log';
-import { deleteGuarded, insertIfAbsent, updateGuarded } from './guarded-update';
+import {
+  deleteGuarded,
+  insertEachIfAbsent,
+  insertIfAbsent,
+  updateEachGuarded,
+  updateGuarded,
+} from './guarded-update';
 import { ScanAttempt } from './scan-attempt.schema';
 import { ScanLease } from './scan-lease.schema';
 import { ScanQueueEntry } from './scan-queue-entry.schema';
@@ -36,6 +42,55 @@ function leaseEntry(scan: OpenScan, claim: ScanAttempt): Partial<ScanLease> {
     attempts: claim.attempt,
     workerId: claim.workerId,
     leaseUntil: claim.leaseUntil,
+  };
+}
+
+// What a claim sets on its lease entry, and on its view.
+function runningOf(claim: ScanAttempt) {
+  return {
+    attempts: claim.attempt,
+    workerId: claim.workerId,
+    leaseUntil: claim.leaseUntil,
+  };
+}
+
+function viewOfClaim(claim: ScanAttempt) {
+  return {
+    ...runningOf(claim),
+    status: ScanStatus.Running,
+    startedAt: claim.at,
+    nextAttemptAt: null,
+  };
+}
+
+// What an end sets on its view: final, so it overwrites.
+function viewOfEnd(end: ScanAttempt) {
+  return {
+    status: end.status,
+    attempts: end.attempt,
+    workerId: end.workerId,
+    leaseUntil: null,
+    finishedAt: end.at,
+    error: end.error ?? null,
+    result: end.result ?? null,
+  };
+}
+
+// S-19: the delivery an end with a callbackUrl gets, due at once.
+function deliveryOf(
+  end: ScanAttempt,
+  viewId: Types.ObjectId,
+  url: string,
+): Partial<ScanWebhook> {
+  return {
+    _id: webhookKey(end.scanId, end.seq),
+    scanId: end.scanId,
+    endSeq: end.seq,
+    viewId,
+    url,
+    attempts: 0,
+    nextAttemptAt: end.at,
+    createdAt: end.at,
   };
 }
 
@@ -97,11 +152,7 @@ export class ScanProjector {
     scan: OpenScan,
     fromQueue: boolean,
   ): Promise<boolean> {
-    const running = {
-      attempts: claim.attempt,
-      workerId: claim.workerId,
-      leaseUntil: claim.leaseUntil,
-    };
+    const running = runningOf(claim);
     const lease = () =>
       updateGuarded(
         this.leases,
@@ -122,18 +173,59 @@ export class ScanProjector {
         this.scans,
         scan.viewId,
         { statuses: OPEN, maxAttempt: claim.attempt },
-        {
-          $set: {
-            ...running,
-            status: ScanStatus.Running,
-            startedAt: claim.at,
-            nextAttemptAt: null,
-          },
-        },
+        { $set: viewOfClaim(claim) },
         { checkedAfter: first },
       ),
     ]);
     return this.settle(claim.scanId, claim.seq, scan);
+  }
+
+  // `claim` for the fresh claims (seq 1, from the queue) one poll won, in the same order of
+  // steps, each step one command for all of them: the leases, then the queue and the views.
+  // Only the checks after the writes are one command each (by _id, ADR 0006).
+  async claimFresh(
+    claims: { claim: ScanAttempt; scan: OpenScan }[],
+  ): Promise<boolean[]> {
+    const created = await insertEachIfAbsent(
+      this.leases,
+      claims.map(({ claim, scan }) => leaseEntry(scan, claim)),
+    );
+    // A lease already there (a poll moved a stalled winner's scan): moved on as `claim` does.
+    await Promise.all(
+      claims.map(({ claim, scan }, i) =>
+        created[i]
+          ? null
+          : updateGuarded(
+              this.leases,
+              scan._id,
+              { maxAttempt: claim.attempt },
+              { $set: runningOf(claim) },
+            ),
+      ),
+    );
+    await Promise.all([
+      this.queue.collection.bulkWrite(
+        claims.map(({ scan }) => ({
+          deleteOne: { filter: { _id: scan._id as never } },
+        })),
+        { ordered: false },
+      ),
+      updateEachGuarded(
+        this.scans,
+        claims.map(({ claim, scan }) => ({
+          id: scan.viewId,
+          guard: { statuses: OPEN, maxAttempt: claim.attempt },
+          update: { $set: viewOfClaim(claim) },
+        })),
+        // See `claim`: a fresh claim's guard is checked by its settle.
+        { checkedAfter: true },
+      ),
+    ]);
+    return Promise.all(
+      claims.map(({ claim, scan }) =>
+        this.settle(claim.scanId, claim.seq, scan),
+      ),
+    );
   }
 
   // A claim whose winner stopped before it moved the scan out of the waiting queue: move it, so
@@ -195,35 +287,45 @@ export class ScanProjector {
     { viewId, callbackUrl }: EndingScan,
     { leaseOnly = false } = {},
   ): Promise<void> {
-    if (viewId) {
-      const update = {
-        $set: {
-          status: end.status,
-          attempts: end.attempt,
-          workerId: end.workerId,
-          leaseUntil: null,
-          finishedAt: end.at,
-          error: end.error ?? null,
-          result: end.result ?? null,
-        },
-      };
-      await this.scans.updateOne({ _id: viewId }, update);
-    }
+    if (viewId)
+      await this.scans.updateOne({ _id: viewId }, { $set: viewOfEnd(end) });
     if (callbackUrl && this.webhooks)
-      await insertIfAbsent(this.webhooks, {
-        _id: webhookKey(end.scanId, end.seq),
-        scanId: end.scanId,
-        endSeq: end.seq,
-        viewId,
-        url: callbackUrl,
-        attempts: 0,
-        nextAttemptAt: end.at,
-        createdAt: end.at,
-      });
+      await insertIfAbsent(this.webhooks, deliveryOf(end, viewId, callbackUrl));
     await Promise.all([
       this.leases.deleteOne({ _id: end.scanId }).exec(),
       !leaseOnly && this.queue.deleteOne({ _id: end.scanId }).exec(),
     ]);
+  }
+
+  // `end` with leaseOnly for the ends one process recorded together, in the same order of
+  // steps, each step one command for all of them: the views, the deliveries, then the leases.
+  async endEach(ends: { end: ScanAttempt; scan: EndingScan }[]): Promise<void> {
+    const views = ends.filter(({ scan }) => scan.viewId);
+    if (views.length > 0)
+      await this.scans.bulkWrite(
+        views.map(({ end, scan }) => ({
+          updateOne: {
+            filter: { _id: scan.viewId },
+            update: { $set: viewOfEnd(end) },
+          },
+        })),
+        { ordered: false },
+      );
+    const webhooks = this.webhooks;
+    const posted = ends.filter(({ scan }) => scan.callbackUrl);
+    if (webhooks && posted.length > 0)
+      await insertEachIfAbsent(
+        webhooks,
+        posted.map(({ end, scan }) =>
+          deliveryOf(end, scan.viewId, scan.callbackUrl as string),
+        ),
+      );
+    await this.leases.collection.bulkWrite(
+      ends.map(({ end }) => ({
+        deleteOne: { filter: { _id: end.scanId as never } },
+      })),
+      { ordered: false },
+    );
   }
 
   // Write, then check. A projection of the claim at seq n that was delayed (a stalled worker; on FerretDB

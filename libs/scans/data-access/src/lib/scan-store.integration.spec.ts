@@ -699,6 +699,100 @@ describe('scan repositories against a real database', () => {
       expect(new Set(ids).size).toBe(ids.length);
     });
 
+    it("S-13: claims a poll's fresh scans with one write command per step, and projects each", async () => {
+      const fresh = await connectFreshDb();
+      const created = [];
+      for (let i = 0; i < 4; i++)
+        created.push((await fresh[0].create({})).scan);
+      const writes: string[] = [];
+      fresh[1].connection
+        .getClient()
+        .on(
+          'commandStarted',
+          (event: {
+            commandName: string;
+            command: Record<string, unknown>;
+          }) => {
+            if (['insert', 'update', 'delete'].includes(event.commandName))
+              writes.push(
+                `${event.commandName} ${event.command[event.commandName]}`,
+              );
+          },
+        );
+      const { claimed } = await fresh[1].claims.claimBatch('w', {
+        ...opts,
+        max: 4,
+      });
+      expect(claimed.map((scan) => scan.scanId).sort()).toEqual(
+        created.map((scan) => scan.scanId).sort(),
+      );
+      expect(
+        claimed.every((scan) => scan.seq === 1 && scan.attempt === 1),
+      ).toBe(true);
+      // The log's inserts, then the leases', then the queue's deletes beside the views' updates.
+      expect(writes.slice(0, 2)).toEqual([
+        'insert scan_attempts',
+        'insert scan_leases',
+      ]);
+      expect(writes.slice(2).sort()).toEqual([
+        'delete scan_queue',
+        'update scans',
+      ]);
+      expect(await fresh[0].queued()).toHaveLength(4);
+      expect(
+        await fresh[0].connection.collection('scan_queue').countDocuments({}),
+      ).toBe(0);
+      for (const scan of created)
+        expect(await fresh[0].findById(scan.scanId)).toMatchObject({
+          status: ScanStatus.Running,
+          attempts: 1,
+          workerId: 'w',
+        });
+      for (const scan of claimed)
+        expect(await fresh[1].complete(scan.scanId, 1, 'w')).toBe(true);
+      expect(await fresh[0].queued()).toEqual([]);
+    });
+
+    it('decides each claim of a batch on its own: a seq another writer holds fails only its own', async () => {
+      const fresh = await connectFreshDb();
+      const created = [];
+      for (let i = 0; i < 4; i++)
+        created.push((await fresh[0].create({})).scan);
+      // Another worker won two of them a moment ago and is still moving them.
+      const now = Date.now();
+      for (const scan of created.slice(0, 2))
+        await fresh[0].connection.collection('scan_attempts').insertOne({
+          _id: `${scan.scanId}:1` as unknown as never,
+          scanId: scan.scanId,
+          seq: 1,
+          kind: 'claim',
+          attempt: 1,
+          workerId: 'w-other',
+          at: new Date(now),
+          leaseUntil: new Date(now + 30_000),
+        });
+      const { claimed } = await fresh[1].claims.claimBatch('w', {
+        ...opts,
+        max: 4,
+      });
+      expect(claimed.map((scan) => scan.scanId).sort()).toEqual(
+        created
+          .slice(2)
+          .map((scan) => scan.scanId)
+          .sort(),
+      );
+      for (const scan of created.slice(0, 2)) {
+        expect(await fresh[0].findById(scan.scanId)).toMatchObject({
+          status: ScanStatus.Accepted,
+        });
+        expect(
+          await fresh[0].connection
+            .collection('scan_attempts')
+            .findOne({ _id: `${scan.scanId}:1` as unknown as never }),
+        ).toMatchObject({ workerId: 'w-other' });
+      }
+    });
+
     it('moves a scan whose claimer stopped after its log insert into the leases, then reclaims it', async () => {
       const fresh = await connectFreshDb();
       const { scan } = await fresh[0].create({});
