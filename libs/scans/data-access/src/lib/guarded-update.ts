@@ -92,32 +92,36 @@ export async function updateGuarded<T>(
 }
 
 // updateGuarded for many documents in one command, one statement each, none waiting on
-// another's. Without `checkedAfter`, FerretDB needs each guard's read first, so it falls back to
-// one updateGuarded each. Mongoose casts each statement and sets the schema's timestamps.
+// another's. On FerretDB a guard that is not `checkedAfter` needs its read first, so that
+// document gets its own updateGuarded. Mongoose casts each statement and sets the schema's
+// timestamps.
 export async function updateEachGuarded<T>(
   model: Model<T>,
-  updates: { id: unknown; guard: UpdateGuard; update: UpdateQuery<T> }[],
-  { checkedAfter = false } = {},
+  updates: {
+    id: unknown;
+    guard: UpdateGuard;
+    update: UpdateQuery<T>;
+    checkedAfter?: boolean;
+  }[],
 ): Promise<void> {
-  if (updates.length === 0) return;
   const ferret = await isFerretDb(model.db);
-  if (ferret && !checkedAfter) {
-    await Promise.all(
-      updates.map(({ id, guard, update }) =>
-        updateGuarded(model, id, guard, update),
+  const read = ferret ? updates.filter((each) => !each.checkedAfter) : [];
+  const bulk = ferret ? updates.filter((each) => each.checkedAfter) : updates;
+  await Promise.all([
+    ...read.map(({ id, guard, update }) =>
+      updateGuarded(model, id, guard, update),
+    ),
+    bulk.length > 0 &&
+      model.bulkWrite(
+        bulk.map(({ id, guard, update }) => ({
+          updateOne: {
+            filter: { _id: id, ...(ferret ? {} : guardFilter(guard)) },
+            update,
+          },
+        })) as Parameters<Model<T>['bulkWrite']>[0],
+        { ordered: false },
       ),
-    );
-    return;
-  }
-  await model.bulkWrite(
-    updates.map(({ id, guard, update }) => ({
-      updateOne: {
-        filter: { _id: id, ...(ferret ? {} : guardFilter(guard)) },
-        update,
-      },
-    })) as Parameters<Model<T>['bulkWrite']>[0],
-    { ordered: false },
-  );
+  ]);
 }
 
 // Deletes one document by _id if the guard holds; the same two ways as updateGuarded.

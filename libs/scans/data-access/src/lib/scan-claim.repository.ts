@@ -19,12 +19,7 @@ import { OpenScan, ScanProjector } from './scan-projector';
 import { ScanLease } from './scan-lease.schema';
 import { isFerretDb } from './guarded-update';
 import { ScanQueueEntry } from './scan-queue-entry.schema';
-import type {
-  ClaimBatch,
-  ClaimOptions,
-  ClaimResult,
-  ExhaustedScan,
-} from './scan-claim.types';
+import type { ClaimBatch, ClaimOptions, ClaimResult } from './scan-claim.types';
 import { ScanCounters } from './scan-counters';
 import { ScanEndBatch } from './scan-end-batch';
 import { ScanStoreSetup } from './scan-store.setup';
@@ -153,31 +148,31 @@ export class ScanClaimRepository {
   }
 
   // Claims one given scan if it is claimable now; null when it is finished, held or won by another.
+  // A poll of that one scan: its open-work entry is read, then tried as a poll's candidates are.
   async claim(
     scanId: string,
     workerId: string,
     options: ClaimOptions,
   ): Promise<ClaimResult> {
-    return guardStore(() =>
-      inStoreOperation('claim', async () => {
-        const exhausted: ExhaustedScan[] = [];
+    return guardStore(async () => {
+      const entry = await inStoreOperation('poll', async () => {
         const lease = await this.leases
           .findOne({ _id: scanId }, OPEN_FIELDS)
           .lean<Candidate>();
-        const waiting = lease
-          ? null
-          : await this.queue
-              .findOne({ _id: scanId }, OPEN_FIELDS)
-              .lean<Candidate>();
-        const entry: Candidate | null = lease
-          ? { ...lease, fromQueue: false }
-          : waiting && { ...waiting, fromQueue: true };
-        const claimed = entry
-          ? await this.claimer.tryClaim(entry, workerId, options, exhausted)
-          : null;
-        return { claimed, exhausted };
-      }),
-    );
+        if (lease) return { ...lease, fromQueue: false };
+        const waiting = await this.queue
+          .findOne({ _id: scanId }, OPEN_FIELDS)
+          .lean<Candidate>();
+        return waiting && { ...waiting, fromQueue: true };
+      });
+      const result: ClaimBatch = { claimed: [], exhausted: [] };
+      if (entry)
+        await this.claimer.claimFrom([entry], workerId, options, 1, result);
+      return {
+        claimed: result.claimed[0] ?? null,
+        exhausted: result.exhausted,
+      };
+    });
   }
 
   // Extends the lease of the claim at `seq` (the claimed scan's `seq`), which this worker holds.

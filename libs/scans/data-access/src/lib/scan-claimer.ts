@@ -67,13 +67,12 @@ export class ScanClaimer {
       const tries = queue.splice(0, max - result.claimed.length);
       const fresh = tries.filter(isFresh);
       const won = await Promise.all([
-        fresh.length > 1
-          ? inStoreOperation('claim', () =>
-              this.claimFresh(fresh, workerId, options, result.exhausted),
-            )
-          : [],
+        fresh.length > 0 &&
+          inStoreOperation('claim', () =>
+            this.claimFresh(fresh, workerId, options, result.exhausted),
+          ),
         ...tries
-          .filter((entry) => fresh.length <= 1 || !isFresh(entry))
+          .filter((entry) => !isFresh(entry))
           .map((entry) =>
             inStoreOperation('claim', () =>
               this.tryClaim(entry, workerId, options, result.exhausted),
@@ -84,9 +83,9 @@ export class ScanClaimer {
     }
   }
 
-  // tryClaim's fast path for several scans at once: their seq-1 claims in one insert, each decided
-  // on its own, and their projections batched (ScanProjector.claimFresh). A scan whose insert
-  // lost goes on as in tryClaim.
+  // The fast path: scans nobody has touched. Their seq-1 claims go in one insert, each decided
+  // on its own, and their projections are batched (ScanProjector.claimEach). Losing an insert
+  // usually just means another worker won; a scan whose insert lost goes on as in tryClaim.
   private async claimFresh(
     entries: Candidate[],
     workerId: string,
@@ -103,18 +102,15 @@ export class ScanClaimer {
     for (const { entry, claim } of winners) this.hold(entry, claim);
     const [current, lost] = await Promise.all([
       winners.length > 0
-        ? this.projector.claimFresh(
+        ? this.projector.claimEach(
             winners.map(({ entry, claim }) => ({ claim, scan: entry })),
+            true,
           )
         : [],
       Promise.all(
         entries
           .filter((_, i) => !won[i])
-          .map((entry) =>
-            this.tryClaim(entry, workerId, options, exhausted, {
-              fastPathLost: true,
-            }),
-          ),
+          .map((entry) => this.tryClaim(entry, workerId, options, exhausted)),
       ),
     ]);
     return [
@@ -125,18 +121,14 @@ export class ScanClaimer {
     ];
   }
 
-  async tryClaim(
+  // Decides a scan from the attempt log, for a candidate that is not fresh or whose fresh claim
+  // lost its insert.
+  private async tryClaim(
     entry: Candidate,
     workerId: string,
     options: ClaimOptions,
     exhausted: ExhaustedScan[],
-    { fastPathLost = false } = {},
   ): Promise<ClaimedScan | null> {
-    // Fast path: a scan nobody has touched. Losing this insert just means another worker won.
-    if (isFresh(entry) && !fastPathLost) {
-      const won = await this.appendClaim(entry, 1, 1, 1, workerId, options);
-      if (won) return won;
-    }
     // The open-work entry may lag the log (a crash between two writes, or a write-back lost on
     // FerretDB), so decide from the log's latest entry and repair on the way.
     const last = await this.log.latest(entry._id, entry.attempts);

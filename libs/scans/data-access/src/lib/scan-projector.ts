@@ -152,73 +152,57 @@ export class ScanProjector {
     scan: OpenScan,
     fromQueue: boolean,
   ): Promise<boolean> {
-    const running = runningOf(claim);
-    const lease = () =>
+    const [current] = await this.claimEach([{ claim, scan }], fromQueue);
+    return current;
+  }
+
+  // `claim` for many attempts at once, each step one command for all of them: the leases, then
+  // the queue beside the views. Only a lease that must be moved on (FerretDB reads its guard)
+  // and the checks after the writes are one command each (by _id, ADR 0006).
+  async claimEach(
+    claims: { claim: ScanAttempt; scan: OpenScan }[],
+    fromQueue: boolean,
+  ): Promise<boolean[]> {
+    const moveOn = ({ claim, scan }: { claim: ScanAttempt; scan: OpenScan }) =>
       updateGuarded(
         this.leases,
         scan._id,
         { maxAttempt: claim.attempt },
-        { $set: running },
+        { $set: runningOf(claim) },
       );
-    const created = () => insertIfAbsent(this.leases, leaseEntry(scan, claim));
+    const create = (each: { claim: ScanAttempt; scan: OpenScan }[]) =>
+      insertEachIfAbsent(
+        this.leases,
+        each.map(({ claim, scan }) => leaseEntry(scan, claim)),
+      );
+    // From the queue, a lease is usually new: one already there (a poll moved a stalled
+    // winner's scan) is moved on. A reclaim or a renewal moves its lease on, and creates it
+    // only when it is missing (a crash between two writes).
     if (fromQueue) {
-      if (!(await created())) await lease();
-    } else if (!(await lease())) await created();
-    // The first entry of a scan's log: the guard fails only when a later entry exists (an end,
-    // a retry, a newer claim), and settle below finds that entry and re-applies it.
-    const first = fromQueue && claim.seq === 1;
+      const created = await create(claims);
+      await Promise.all(claims.map((each, i) => !created[i] && moveOn(each)));
+    } else {
+      const moved = await Promise.all(claims.map(moveOn));
+      await create(claims.filter((_, i) => !moved[i]));
+    }
     await Promise.all([
-      fromQueue && this.queue.deleteOne({ _id: scan._id }).exec(),
-      updateGuarded(
-        this.scans,
-        scan.viewId,
-        { statuses: OPEN, maxAttempt: claim.attempt },
-        { $set: viewOfClaim(claim) },
-        { checkedAfter: first },
-      ),
-    ]);
-    return this.settle(claim.scanId, claim.seq, scan);
-  }
-
-  // `claim` for the fresh claims (seq 1, from the queue) one poll won, in the same order of
-  // steps, each step one command for all of them: the leases, then the queue and the views.
-  // Only the checks after the writes are one command each (by _id, ADR 0006).
-  async claimFresh(
-    claims: { claim: ScanAttempt; scan: OpenScan }[],
-  ): Promise<boolean[]> {
-    const created = await insertEachIfAbsent(
-      this.leases,
-      claims.map(({ claim, scan }) => leaseEntry(scan, claim)),
-    );
-    // A lease already there (a poll moved a stalled winner's scan): moved on as `claim` does.
-    await Promise.all(
-      claims.map(({ claim, scan }, i) =>
-        created[i]
-          ? null
-          : updateGuarded(
-              this.leases,
-              scan._id,
-              { maxAttempt: claim.attempt },
-              { $set: runningOf(claim) },
-            ),
-      ),
-    );
-    await Promise.all([
-      this.queue.collection.bulkWrite(
-        claims.map(({ scan }) => ({
-          deleteOne: { filter: { _id: scan._id as never } },
-        })),
-        { ordered: false },
-      ),
+      fromQueue &&
+        this.queue.collection.bulkWrite(
+          claims.map(({ scan }) => ({
+            deleteOne: { filter: { _id: scan._id as never } },
+          })),
+          { ordered: false },
+        ),
       updateEachGuarded(
         this.scans,
         claims.map(({ claim, scan }) => ({
           id: scan.viewId,
           guard: { statuses: OPEN, maxAttempt: claim.attempt },
           update: { $set: viewOfClaim(claim) },
+          // The first entry of a scan's log: the guard fails only when a later entry exists
+          // (an end, a retry, a newer claim), and settle below finds that entry and re-applies it.
+          checkedAfter: fromQueue && claim.seq === 1,
         })),
-        // See `claim`: a fresh claim's guard is checked by its settle.
-        { checkedAfter: true },
       ),
     ]);
     return Promise.all(
@@ -282,24 +266,17 @@ export class ScanProjector {
   // The scan leaves open work last, so a crash at any step leaves it where a poll repairs it.
   // S-19: a scan with a callbackUrl gets its delivery, due at once, before it leaves open work,
   // so a crash after the end leaves it where the poll that repairs the end adds it.
-  async end(
-    end: ScanAttempt,
-    { viewId, callbackUrl }: EndingScan,
-    { leaseOnly = false } = {},
-  ): Promise<void> {
-    if (viewId)
-      await this.scans.updateOne({ _id: viewId }, { $set: viewOfEnd(end) });
-    if (callbackUrl && this.webhooks)
-      await insertIfAbsent(this.webhooks, deliveryOf(end, viewId, callbackUrl));
-    await Promise.all([
-      this.leases.deleteOne({ _id: end.scanId }).exec(),
-      !leaseOnly && this.queue.deleteOne({ _id: end.scanId }).exec(),
-    ]);
+  async end(end: ScanAttempt, scan: EndingScan): Promise<void> {
+    await this.endEach([{ end, scan }]);
   }
 
-  // `end` with leaseOnly for the ends one process recorded together, in the same order of
-  // steps, each step one command for all of them: the views, the deliveries, then the leases.
-  async endEach(ends: { end: ScanAttempt; scan: EndingScan }[]): Promise<void> {
+  // `end` for many ends at once, each step one command for all of them: the views, the
+  // deliveries, then open work. `leaseOnly`: ends of live claims, whose scans are not in the
+  // waiting queue (a stray entry left by a crashed release is removed by the poll that meets it).
+  async endEach(
+    ends: { end: ScanAttempt; scan: EndingScan }[],
+    { leaseOnly = false } = {},
+  ): Promise<void> {
     const views = ends.filter(({ scan }) => scan.viewId);
     if (views.length > 0)
       await this.scans.bulkWrite(
@@ -320,12 +297,15 @@ export class ScanProjector {
           deliveryOf(end, scan.viewId, scan.callbackUrl as string),
         ),
       );
-    await this.leases.collection.bulkWrite(
+    const deletes = () =>
       ends.map(({ end }) => ({
         deleteOne: { filter: { _id: end.scanId as never } },
-      })),
-      { ordered: false },
-    );
+      }));
+    await Promise.all([
+      this.leases.collection.bulkWrite(deletes(), { ordered: false }),
+      !leaseOnly &&
+        this.queue.collection.bulkWrite(deletes(), { ordered: false }),
+    ]);
   }
 
   // Write, then check. A projection of the claim at seq n that was delayed (a stalled worker; on FerretDB
