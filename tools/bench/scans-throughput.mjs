@@ -8,7 +8,10 @@
 //     behind them; how long until another worker has claimed each of them again.
 // Usage: npx nx run-many -t build -p ingest processor && node tools/bench/scans-throughput.mjs
 //        [--scans 1000] [--history 10000] [--concurrency 8] [--workers 1,2,4] [--backlog 500]
-//        [--parts throughput,renew,recovery] [--summary-poll-ms 500]
+//        [--parts throughput,renew,recovery] [--summary-poll-ms 500] [--rounds 1]
+// --rounds N: the throughput grid is run N times, one round after another, so that every
+// configuration meets the same stretches of machine noise; the table gives each configuration's
+// median and range, and how many rounds 2 workers beat 1 in.
 // --summary-poll-ms N: during each throughput run, a reader polls the status app's
 // GET /scans/summary every N ms, as an operator's console does (S-11); its answer times are
 // reported beside the throughput.
@@ -40,7 +43,9 @@ const args = parseArgs(process.argv.slice(2), {
   backlog: 500,
   parts: 'throughput,renew,recovery',
   summaryPollMs: 0,
+  rounds: 1,
 });
+const ROUNDS = Math.max(1, Number(args.rounds));
 const SUMMARY_POLL_MS = Number(args.summaryPollMs);
 const PARTS = new Set(String(args.parts).split(','));
 const WORKER_COUNTS = String(args.workers).split(',').map(Number);
@@ -117,6 +122,14 @@ async function startDb() {
       rmSync(dir, { recursive: true, force: true })
     ),
   };
+}
+
+function median(values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? sorted[mid]
+    : Number(((sorted[mid - 1] + sorted[mid]) / 2).toFixed(2));
 }
 
 function databaseUri(db, name) {
@@ -449,30 +462,58 @@ try {
   );
   const table = [];
   if (PARTS.has('throughput')) {
+    // By `${workers}:${history}`, one result per round.
     const results = {};
-    for (const history of [0, args.history])
-      for (const workers of WORKER_COUNTS) {
-        const result = await throughput(db, workers, history);
-        results[`${workers}:${history}`] = result;
-        console.log(JSON.stringify(result));
-      }
+    for (let round = 1; round <= ROUNDS; round++)
+      for (const history of [0, args.history])
+        for (const workers of WORKER_COUNTS) {
+          const result = await throughput(db, workers, history);
+          (results[`${workers}:${history}`] ??= []).push(result);
+          console.log(JSON.stringify({ round, ...result }));
+        }
+    const rates = (key) => results[key].map((r) => r.scansPerSecond);
+    const rate = (key) =>
+      ROUNDS === 1
+        ? `${rates(key)[0]} scans/s`
+        : `${median(rates(key))} scans/s (${Math.min(...rates(key))}–${Math.max(...rates(key))})`;
+    if (ROUNDS > 1)
+      table.push(
+        `${ROUNDS} rounds: median (lowest–highest) of each configuration\n`,
+      );
     table.push(
       `| workers | empty history | ${args.history} finished scans | ratio | commands per scan: claim / finish (empty, ${args.history}) |`,
       '| --- | --- | --- | --- | --- |',
     );
     for (const workers of WORKER_COUNTS) {
-      const empty = results[`${workers}:0`];
-      const full = results[`${workers}:${args.history}`];
-      const historyRatio = Number(
-        (full.scansPerSecond / empty.scansPerSecond).toFixed(2),
+      const empty = `${workers}:0`;
+      const full = `${workers}:${args.history}`;
+      // Per round, then the median: a ratio of two runs that met the same noise.
+      const historyRatio = median(
+        results[full].map((r, i) =>
+          Number(
+            (r.scansPerSecond / results[empty][i].scansPerSecond).toFixed(2),
+          ),
+        ),
       );
       console.log(JSON.stringify({ workers, historyRatio }));
-      const cost = (r) =>
-        `${r.commandsPerScan.claim} / ${r.commandsPerScan.finish}`;
+      const cost = (key) => {
+        const last = results[key][results[key].length - 1];
+        return `${last.commandsPerScan.claim} / ${last.commandsPerScan.finish}`;
+      };
       table.push(
-        `| ${workers} | ${empty.scansPerSecond} scans/s | ${full.scansPerSecond} scans/s | ${historyRatio} | ${cost(empty)}, ${cost(full)} |`,
+        `| ${workers} | ${rate(empty)} | ${rate(full)} | ${historyRatio} | ${cost(empty)}, ${cost(full)} |`,
       );
     }
+    if (WORKER_COUNTS.includes(1) && WORKER_COUNTS.includes(2))
+      for (const history of [0, args.history]) {
+        const one = rates(`1:${history}`);
+        const beat = rates(`2:${history}`).filter((r, i) => r > one[i]).length;
+        const line = `2 workers beat 1 in ${beat} of ${ROUNDS} rounds with ${history} finished scans`;
+        console.log(
+          JSON.stringify({ history, twoBeatOne: beat, rounds: ROUNDS }),
+        );
+        table.push(`\n${line}`);
+      }
   }
   if (PARTS.has('renew'))
     for (const history of [0, args.history]) {
